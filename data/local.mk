@@ -1,0 +1,1 @@
+# data: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# man: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# src/data: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# src/metrics: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,1 @@
+# src/models: files of this folder (see the top-level Makefile.am)

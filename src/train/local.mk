@@ -1,0 +1,1 @@
+# src/train: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,30 @@
+# tests: cmocka binaries (one per module, listed in tests/*.mk fragments owned
+# by each module), shell end-to-end tests (tests/*.sh; exit 77 = skipped).
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+# Tests find fixtures through srcdir and keep caches private.
+AM_TESTS_ENVIRONMENT = \
+	srcdir='$(srcdir)'; top_builddir='$(top_builddir)'; \
+	MOESPEC='$(abs_top_builddir)/moespec'; \
+	XDG_CACHE_HOME='$(abs_top_builddir)/tests/cache'; \
+	export srcdir top_builddir MOESPEC XDG_CACHE_HOME;
+TEST_LIBS = $(CORE_LIBS) $(CMOCKA_LIBS)
+TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+noinst_HEADERS += tests/test_util.h
+EXTRA_DIST += tests/lib.sh
+
+if ENABLE_TESTS
+include tests/cli.mk
+include tests/util.mk
+include tests/nn.mk
+include tests/models.mk
+include tests/data.mk
+include tests/metrics.mk
+include tests/train.mk
+include tests/ui.mk
+endif
+
+clean-local: clean-test-cache
+clean-test-cache:
+	-rm -rf tests/cache tests/tmp
+.PHONY: clean-test-cache

@@ -1,0 +1,1 @@
+# tools: files of this folder (see the top-level Makefile.am)

@@ -1,0 +1,25 @@
+/*
+ * opts.h: command-line value parsing shared by the subcommands.
+ *
+ * Each parser checks the whole string and the range, prints
+ * "moespec: OPTION: 'VALUE' is not ..." with a hint on failure and returns
+ * -1; the caller then exits 2. Messages go to stderr: this is the command
+ * layer, the only place allowed to print.
+ */
+#ifndef MOESPEC_UI_OPTS_H
+#define MOESPEC_UI_OPTS_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+int opt_long(const char *opt, const char *val, long min, long max, long *out);
+int opt_double(const char *opt, const char *val, double min, double max, double *out);
+
+/* "moespec: msg" on stderr; returns e->code. */
+int opt_report(const Err *e);
+
+/* "moespec: CMD: unknown option ... / Try 'moespec CMD --help'." and 2. */
+int opt_usage_error(const char *cmd, const char *what);
+
+#endif
