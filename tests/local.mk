@@ -8,7 +8,8 @@ AM_TESTS_ENVIRONMENT = \
 	MOESPEC='$(abs_top_builddir)/moespec'; \
 	XDG_CACHE_HOME='$(abs_top_builddir)/tests/cache'; \
 	export srcdir top_builddir MOESPEC XDG_CACHE_HOME;
-TEST_LIBS = $(CORE_LIBS) $(CMOCKA_LIBS)
+# A module test links its own library, those below it and $(TEST_EXT).
+TEST_EXT = $(EXT_LIBS) $(CMOCKA_LIBS)
 TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 noinst_HEADERS += tests/test_util.h
 EXTRA_DIST += tests/lib.sh

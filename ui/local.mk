@@ -4,4 +4,4 @@ moespec_SOURCES = ui/main.c ui/opts.c ui/cmd_train.c ui/cmd_gen.c ui/cmd_import.
 	ui/cmd_info.c ui/cmd_eval.c
 noinst_HEADERS += ui/commands.h ui/opts.h
 moespec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
-moespec_LDADD = $(CORE_LIBS) $(NCURSES_LIBS)
+moespec_LDADD = $(CORE_LIBS) $(NCURSES_LIBS) $(EXT_LIBS)

@@ -1,3 +1,5 @@
 # src/util: small shared helpers of the core (errors, atomic files).
-src_libmoespec_a_SOURCES += src/util/err.c
+noinst_LIBRARIES += src/util/libutil.a
+CORE_LIBS += src/util/libutil.a
+src_util_libutil_a_SOURCES = src/util/err.c
 noinst_HEADERS += src/util/err.h
