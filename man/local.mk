@@ -1,1 +1,2 @@
-# man: files of this folder (see the top-level Makefile.am)
+# man: moespec(1) (lead) and moespec-traces(5) (data module).
+dist_man_MANS += man/moespec.1

@@ -1,0 +1,1 @@
+# bench: trace read throughput (data module)

@@ -1,0 +1,1 @@
+# bench: training throughput vs PyTorch (train module)
