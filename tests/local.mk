@@ -14,6 +14,10 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 noinst_HEADERS += tests/test_util.h
 EXTRA_DIST += tests/lib.sh
 
+# Tests that run worker threads (fragments append); .ci/run runs these under
+# ThreadSanitizer.
+THREADED_TESTS =
+
 if ENABLE_TESTS
 include tests/cli.mk
 include tests/util.mk
@@ -29,3 +33,7 @@ clean-local: clean-test-cache
 clean-test-cache:
 	-rm -rf tests/cache tests/tmp
 .PHONY: clean-test-cache
+
+print-threaded-tests:
+	@echo $(THREADED_TESTS)
+.PHONY: print-threaded-tests
