@@ -1,1 +1,6 @@
-# tests of nn
+# tests of nn: finite-difference checks, BLAS vs naive, losses, RNG, AdamW.
+check_PROGRAMS += tests/test_nn
+TESTS += tests/test_nn
+tests_test_nn_SOURCES = tests/test_nn.c tests/test_nn_grad.c tests/test_nn.h
+tests_test_nn_CFLAGS = $(TEST_CFLAGS)
+tests_test_nn_LDADD = src/nn/libnn.a src/util/libutil.a $(TEST_EXT)

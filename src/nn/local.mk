@@ -1,1 +1,8 @@
-# src/nn: files of this folder (see the top-level Makefile.am)
+# src/nn: the layer library (forward/backward pairs over flat float buffers,
+# AdamW, clipping, schedule, RNG). Knows cblas and libc only.
+noinst_LIBRARIES += src/nn/libnn.a
+CORE_LIBS += src/nn/libnn.a
+src_nn_libnn_a_SOURCES = src/nn/linear.c src/nn/layernorm.c src/nn/activation.c \
+	src/nn/embedding.c src/nn/loss.c src/nn/adamw.c src/nn/rng.c
+noinst_HEADERS += src/nn/linear.h src/nn/layernorm.h src/nn/activation.h \
+	src/nn/embedding.h src/nn/loss.h src/nn/adamw.h src/nn/rng.h

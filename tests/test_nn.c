@@ -1,0 +1,355 @@
+/*
+ * test_nn.c: tests of the layer library (src/nn): the BLAS linear layer
+ * against its plain-loop oracle on odd shapes, the losses at extreme
+ * logits, the RNG (known answers, save/restore), dropout, LayerNorm
+ * values, AdamW, clipping and the schedule. The finite-difference gradient
+ * checks live in test_nn_grad.c.
+ */
+#include "test_util.h"
+#include "test_nn.h"
+
+#include <cblas.h>
+
+#include "nn/activation.h"
+#include "nn/adamw.h"
+#include "nn/layernorm.h"
+#include "nn/linear.h"
+#include "nn/loss.h"
+#include "nn/rng.h"
+
+static float *rand_buf(size_t n, Rng *r)
+{
+    float *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 2.0f * rng_uniform_f(r) - 1.0f;
+    return x;
+}
+
+static float *copy_buf(const float *x, size_t n)
+{
+    float *y = malloc(n * sizeof *y);
+    assert_non_null(y);
+    memcpy(y, x, n * sizeof *y);
+    return y;
+}
+
+/* BLAS vs naive on one shape, forward and accumulating backward. The
+ * tolerance scales with the length of the dot products (float rounding of
+ * a sum of n terms of size <= 1 grows like n·2^-24 at worst). */
+static void linear_vs_naive(size_t B, size_t IC, size_t OC)
+{
+    Rng r;
+    rng_seed(&r, 1000 + B * 100 + IC * 10 + OC);
+    float *in = rand_buf(B * IC, &r), *w = rand_buf(OC * IC, &r), *b = rand_buf(OC, &r);
+    float *dout = rand_buf(B * OC, &r);
+    float *din = rand_buf(B * IC, &r), *dw = rand_buf(OC * IC, &r), *db = rand_buf(OC, &r);
+    float *din_n = copy_buf(din, B * IC), *dw_n = copy_buf(dw, OC * IC),
+          *db_n = copy_buf(db, OC);
+    float *out = malloc(B * OC * sizeof *out), *out_n = malloc(B * OC * sizeof *out);
+    assert_true(out && out_n);
+    size_t longest = IC > OC ? IC : OC;
+    longest = longest > B ? longest : B;
+    double atol = 4e-7 * (double)longest + 1e-6;
+
+    linear_forward(out, in, w, b, B, IC, OC);
+    linear_forward_naive(out_n, in, w, b, B, IC, OC);
+    assert_close(out, out_n, B * OC, atol, 1e-5);
+    linear_forward(out, in, w, NULL, B, IC, OC);
+    linear_forward_naive(out_n, in, w, NULL, B, IC, OC);
+    assert_close(out, out_n, B * OC, atol, 1e-5);
+
+    linear_backward(din, dw, db, dout, in, w, B, IC, OC);
+    linear_backward_naive(din_n, dw_n, db_n, dout, in, w, B, IC, OC);
+    assert_close(din, din_n, B * IC, atol, 1e-5);
+    assert_close(dw, dw_n, OC * IC, atol, 1e-5);
+    assert_close(db, db_n, OC, atol, 1e-5);
+    /* NULL din and db: only dw accumulates. */
+    linear_backward(NULL, dw, NULL, dout, in, w, B, IC, OC);
+    linear_backward_naive(NULL, dw_n, NULL, dout, in, w, B, IC, OC);
+    assert_close(dw, dw_n, OC * IC, atol, 1e-5);
+
+    free(in), free(w), free(b), free(dout), free(din), free(dw), free(db);
+    free(din_n), free(dw_n), free(db_n), free(out), free(out_n);
+}
+
+/* Ensure that the cblas linear layer matches the naive oracle on odd shapes
+ * (weights 1×1, 3×5, 5×3, 7×13, 13×7 at batch 1, 3, 7) and on one shape
+ * large enough for OpenBLAS's blocked kernels, with backward accumulating. */
+static void test_linear_blas_vs_naive(void **state)
+{
+    (void)state;
+    static const size_t shapes[][2] = {{1, 1}, {3, 5}, {5, 3}, {7, 13}, {13, 7}};
+    static const size_t batches[] = {1, 3, 7};
+    for (size_t s = 0; s < 5; s++)
+        for (size_t b = 0; b < 3; b++)
+            linear_vs_naive(batches[b], shapes[s][1], shapes[s][0]);
+    linear_vs_naive(37, 300, 129);
+    print_message("  cblas core: %s\n", openblas_get_corename());
+}
+
+/* Ensure that both losses and their gradients stay finite, with the exact
+ * expected values, for logits of ±1e4. */
+static void test_loss_extreme_logits(void **state)
+{
+    (void)state;
+    const float z[2 * 4] = {1e4f, -1e4f, 0.0f, 0.0f, -1e4f, -1e4f, 1e4f, 1e4f};
+    const int32_t t[2 * 2] = {1, 2, 0, 1}; /* row 1: both targets at -1e4 */
+    float probs[8], losses[2], d[8] = {0};
+    double ce = softmax_ce_forward(probs, losses, z, t, 2, 4, 2);
+    /* row 0: lse = 1e4, mean target logit = -5e3 -> 1.5e4;
+     * row 1: lse = 1e4 + log 2, mean target logit = -1e4 -> 2e4 + log 2. */
+    assert_true(isfinite(ce));
+    assert_true(fabs((double)losses[0] - 1.5e4) < 1e-2);
+    assert_true(fabs((double)losses[1] - (2e4 + log(2.0))) < 1e-2);
+    softmax_ce_backward(d, probs, t, 1.0f, 2, 4, 2);
+    for (size_t i = 0; i < 8; i++)
+        assert_true(isfinite(d[i]));
+    assert_true(fabs((double)d[0] - 0.5) < 1e-6);          /* (1 - 0) / B */
+    assert_true(fabs((double)d[1] + 0.25) < 1e-6);         /* (0 - 1/2) / B */
+
+    double bce = bce_multihot_forward(losses, z, t, 2, 4, 2);
+    /* row 0: z=1e4,y=0 -> 1e4; z=-1e4,y=1 -> 1e4; z=0,y=1 -> log2; z=0,y=0 -> log2.
+     * row 1: y=1 at -1e4 twice -> 2e4; y=0 at +1e4 twice -> 2e4. */
+    assert_true(isfinite(bce));
+    assert_true(fabs((double)losses[0] - (2e4 + 2.0 * log(2.0)) / 4.0) < 1e-2);
+    assert_true(fabs((double)losses[1] - 1e4) < 1e-2);
+    memset(d, 0, sizeof d);
+    bce_multihot_backward(d, z, t, 1.0f, 2, 4, 2);
+    for (size_t i = 0; i < 8; i++)
+        assert_true(isfinite(d[i]));
+    assert_true(fabs((double)d[0] - 1.0 / 8.0) < 1e-7);  /* sigmoid(1e4) - 0 */
+    assert_true(fabs((double)d[4] + 1.0 / 8.0) < 1e-7);  /* sigmoid(-1e4) - 1 */
+}
+
+/* Ensure that the losses give their textbook values at zero logits:
+ * log E for the cross-entropy, log 2 for the BCE. */
+static void test_loss_uniform_values(void **state)
+{
+    (void)state;
+    float z[3 * 5] = {0}, probs[15];
+    const int32_t t[3 * 2] = {0, 1, 2, 3, 4, 0};
+    assert_true(fabs(softmax_ce_forward(probs, NULL, z, t, 3, 5, 2) - log(5.0)) < 1e-6);
+    for (size_t i = 0; i < 15; i++)
+        assert_true(fabs((double)probs[i] - 0.2) < 1e-7);
+    assert_true(fabs(bce_multihot_forward(NULL, z, t, 3, 5, 2) - log(2.0)) < 1e-6);
+}
+
+/* Ensure that xoshiro256** and splitmix64 give the reference answers (this
+ * pins the stream that checkpoints and the PyTorch fixture rely on). */
+static void test_rng_known_answers(void **state)
+{
+    (void)state;
+    Rng r;
+    const uint64_t s[4] = {1, 2, 3, 4};
+    assert_int_equal(rng_restore(&r, s, NULL), 0);
+    assert_true(rng_next(&r) == 11520u);
+    assert_true(rng_next(&r) == 0u);
+    assert_true(rng_next(&r) == 1509978240u);
+    assert_true(rng_next(&r) == 1215971899390074240u);
+    rng_seed(&r, 0);
+    assert_true(r.s[0] == 0xe220a8397b1dcdafULL); /* splitmix64's first output from 0 */
+}
+
+/* Ensure that a saved RNG state replays the same draws after restore, and
+ * that an all-zero state is refused with a message. */
+static void test_rng_save_restore(void **state)
+{
+    (void)state;
+    Rng r, r2;
+    rng_seed(&r, 42);
+    for (int i = 0; i < 10; i++)
+        rng_next(&r);
+    uint64_t saved[RNG_STATE_WORDS];
+    rng_save(&r, saved);
+    double a[5];
+    for (int i = 0; i < 5; i++)
+        a[i] = rng_normal(&r);
+    rng_seed(&r2, 7);
+    assert_int_equal(rng_restore(&r2, saved, NULL), 0);
+    for (int i = 0; i < 5; i++)
+        assert_true(rng_normal(&r2) == a[i]);
+    Err e;
+    err_clear(&e);
+    const uint64_t zero[RNG_STATE_WORDS] = {0};
+    assert_int_equal(rng_restore(&r2, zero, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "all-zero"));
+}
+
+/* Ensure that uniforms lie in [0, 1), normals have mean 0 and variance 1,
+ * rng_below stays in range, and jumped or differently seeded streams differ. */
+static void test_rng_distributions(void **state)
+{
+    (void)state;
+    Rng r;
+    rng_seed(&r, 3);
+    double sum = 0, sq = 0;
+    const int n = 200000;
+    for (int i = 0; i < n; i++) {
+        double u = rng_uniform(&r);
+        float uf = rng_uniform_f(&r);
+        assert_true(u >= 0.0 && u < 1.0 && uf >= 0.0f && uf < 1.0f);
+        double z = rng_normal(&r);
+        sum += z;
+        sq += z * z;
+    }
+    assert_true(fabs(sum / n) < 0.01);
+    assert_true(fabs(sq / n - 1.0) < 0.02);
+    int counts[7] = {0};
+    for (int i = 0; i < 7000; i++) {
+        uint64_t k = rng_below(&r, 7);
+        assert_true(k < 7);
+        counts[k]++;
+    }
+    for (int k = 0; k < 7; k++)
+        assert_true(counts[k] > 850 && counts[k] < 1150);
+    Rng a, b, c;
+    rng_seed(&a, 5);
+    b = a;
+    rng_jump(&b);
+    rng_seed(&c, 6);
+    uint64_t x = rng_next(&a);
+    assert_true(x != rng_next(&b) && x != rng_next(&c));
+}
+
+/* Ensure that dropout drops about a share p, scales kept values by 1/(1-p),
+ * replays from a saved state, and passes everything through at p = 0. */
+static void test_dropout_mask(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    float *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out),
+          *mask = malloc(N * sizeof *mask), *mask2 = malloc(N * sizeof *mask2);
+    assert_true(in && out && mask && mask2);
+    for (size_t i = 0; i < N; i++)
+        in[i] = 1.0f;
+    Rng r, saved;
+    rng_seed(&r, 8);
+    saved = r;
+    dropout_forward(out, mask, in, N, 0.1f, &r);
+    size_t dropped = 0;
+    for (size_t i = 0; i < N; i++) {
+        if (mask[i] == 0.0f)
+            dropped++;
+        else
+            assert_true(fabs((double)out[i] - 1.0 / 0.9) < 1e-6);
+    }
+    assert_true(dropped > 1800 && dropped < 2200);
+    dropout_forward(out, mask2, in, N, 0.1f, &saved);
+    assert_memory_equal(mask, mask2, N * sizeof *mask);
+    Rng before = r;
+    dropout_forward(out, mask, in, N, 0.0f, &r);
+    assert_memory_equal(&before, &r, sizeof r); /* p = 0 draws nothing */
+    assert_memory_equal(out, in, N * sizeof *in);
+    free(in), free(out), free(mask), free(mask2);
+}
+
+/* Ensure that LayerNorm output rows have mean β and std γ, and that a
+ * constant row gives β (finite, thanks to eps). */
+static void test_layernorm_values(void **state)
+{
+    (void)state;
+    float in[2 * 4] = {1, 2, 3, 4, 5, 5, 5, 5}, out[8], mean[2], rstd[2];
+    const float gamma[4] = {1, 1, 1, 1}, beta[4] = {0, 0, 0, 0};
+    layernorm_forward(out, mean, rstd, in, gamma, beta, 2, 4);
+    const float want[8] = {-1.3416355f, -0.4472118f, 0.4472118f, 1.3416355f, 0, 0, 0, 0};
+    assert_close(out, want, 8, 1e-6, 1e-6);
+    assert_true(fabs((double)mean[0] - 2.5) < 1e-7);
+}
+
+/* Ensure that one AdamW step from zero moments gives the hand-computed
+ * value, and that ten steps match a double-precision transcription of
+ * torch.optim.AdamW. */
+static void test_adamw_steps(void **state)
+{
+    (void)state;
+    AdamWConfig c = ADAMW_DEFAULTS;
+    float p = 1.0f, m = 0.0f, v = 0.0f, g = 0.5f;
+    adamw_update(&p, &m, &v, &g, 1, &c, 0.1f, 1);
+    /* decay 1 - 0.1·0.01; m̂/sqrt(v̂) = 1 at t = 1; p = 0.999 - 0.1 */
+    assert_true(fabs((double)p - (0.999 - 0.1 / (1.0 + 2e-8))) < 1e-6);
+
+    float ps[3] = {0.5f, -1.0f, 2.0f}, ms[3] = {0}, vs[3] = {0};
+    double pd[3] = {0.5, -1.0, 2.0}, md[3] = {0}, vd[3] = {0};
+    for (uint64_t t = 1; t <= 10; t++) {
+        float gs[3] = {0.3f * (float)t, -0.01f, 0.0f};
+        float lr = 0.01f * (float)t;
+        adamw_update(ps, ms, vs, gs, 3, &c, lr, t);
+        for (int i = 0; i < 3; i++) {
+            double gi = gs[i], b1 = 0.9, b2 = 0.999;
+            pd[i] *= 1.0 - (double)lr * 0.01;
+            md[i] = b1 * md[i] + (1 - b1) * gi;
+            vd[i] = b2 * vd[i] + (1 - b2) * gi * gi;
+            double step = (double)lr / (1 - pow(b1, (double)t));
+            pd[i] -= step * md[i] / (sqrt(vd[i]) / sqrt(1 - pow(b2, (double)t)) + 1e-8);
+        }
+    }
+    double got[3] = {ps[0], ps[1], ps[2]};
+    assert_close_d(got, pd, 3, 1e-6, 1e-6);
+}
+
+/* Ensure that clipping returns the pre-clip norm, scales as
+ * clip_grad_norm_ above the limit, leaves small and non-finite gradients
+ * alone. */
+static void test_clip_grad_norm(void **state)
+{
+    (void)state;
+    float g[2] = {3.0f, 4.0f};
+    assert_true(fabs(clip_grad_norm(g, 2, 1.0) - 5.0) < 1e-12);
+    assert_true(fabs((double)g[0] - 3.0 / (5.0 + 1e-6)) < 1e-7);
+    assert_true(fabs((double)g[1] - 4.0 / (5.0 + 1e-6)) < 1e-7);
+    float h[2] = {0.3f, 0.4f};
+    assert_true(fabs(clip_grad_norm(h, 2, 1.0) - 0.5) < 1e-7);
+    assert_true(h[0] == 0.3f && h[1] == 0.4f);
+    float bad[2] = {NAN, 1.0f};
+    assert_true(isnan(clip_grad_norm(bad, 2, 1.0)));
+    assert_true(bad[1] == 1.0f);
+    float inf[2] = {INFINITY, 1.0f};
+    assert_true(isinf(clip_grad_norm(inf, 2, 1.0)) && inf[1] == 1.0f);
+}
+
+/* Ensure that the schedule warms up linearly over 100 steps, follows the
+ * half cosine to 0 at the planned end, and stays in warm-up when S <= 100. */
+static void test_schedule(void **state)
+{
+    (void)state;
+    const double lr = 1e-3;
+    assert_true(fabs(schedule_lr(lr, 0, 1000, 100) - 1e-5) < 1e-15);
+    assert_true(fabs(schedule_lr(lr, 49, 1000, 100) - 5e-4) < 1e-15);
+    assert_true(fabs(schedule_lr(lr, 99, 1000, 100) - lr) < 1e-15);
+    assert_true(fabs(schedule_lr(lr, 100, 1000, 100) - lr) < 1e-15);
+    assert_true(fabs(schedule_lr(lr, 550, 1000, 100) - lr / 2) < 1e-15);
+    assert_true(fabs(schedule_lr(lr, 999, 1000, 100) - lr * 0.5 * (1 + cos(M_PI * 899 / 900))) <
+                1e-18);
+    assert_true(schedule_lr(lr, 1000, 1000, 100) == 0.0);
+    assert_true(fabs(schedule_lr(lr, 49, 50, 100) - 5e-4) < 1e-15); /* S <= warm-up */
+    assert_true(schedule_lr(lr, 50, 50, 100) == 0.0);
+    for (uint64_t s = 1; s < 1000; s++) /* never increases after the peak */
+        if (s > 100)
+            assert_true(schedule_lr(lr, s, 1000, 100) <= schedule_lr(lr, s - 1, 1000, 100));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_blas_vs_naive),
+        cmocka_unit_test(test_fd_linear),
+        cmocka_unit_test(test_fd_layernorm),
+        cmocka_unit_test(test_fd_relu),
+        cmocka_unit_test(test_fd_dropout),
+        cmocka_unit_test(test_fd_embedding),
+        cmocka_unit_test(test_fd_softmax_ce),
+        cmocka_unit_test(test_fd_bce),
+        cmocka_unit_test(test_loss_extreme_logits),
+        cmocka_unit_test(test_loss_uniform_values),
+        cmocka_unit_test(test_rng_known_answers),
+        cmocka_unit_test(test_rng_save_restore),
+        cmocka_unit_test(test_rng_distributions),
+        cmocka_unit_test(test_dropout_mask),
+        cmocka_unit_test(test_layernorm_values),
+        cmocka_unit_test(test_adamw_steps),
+        cmocka_unit_test(test_clip_grad_norm),
+        cmocka_unit_test(test_schedule),
+    };
+    return cmocka_run_group_tests_name("nn", tests, NULL, NULL);
+}
