@@ -1,0 +1,75 @@
+/*
+ * batcher.h: the samples of a trace set, in batches, for training and for
+ * evaluation.
+ *
+ * A sample is (sequence, token t, input layer l) with l + lookahead < L
+ * (SPEC 2). A Batcher serves the sequences selected by a mask (the training
+ * or the validation split) either in shuffled epochs (training: the shard
+ * groups in a shuffled order, the samples of a group shuffled within it) or
+ * in storage order (evaluation, optionally a fixed random subset).
+ *
+ * The order of every epoch is a pure function of (seed, epoch), so the whole
+ * position is the small BatchCursor: a checkpoint stores it and resumes the
+ * exact same batches. Batches are copied (f16 -> f32) into a SampleBatch
+ * the caller owns, so no pointer into a shard outlives a call.
+ *
+ * Not here: the split itself (data/split.h), models, metrics.
+ */
+#ifndef MOESPEC_DATA_BATCHER_H
+#define MOESPEC_DATA_BATCHER_H
+
+#include <stdint.h>
+
+#include "data/traceset.h"
+#include "util/err.h"
+
+/* Targets come twice, as int32 (what the models take) and as uint16 (what
+ * the metrics take), so neither side converts in its hot loop. */
+typedef struct SampleBatch {
+    int cap;            /* rows allocated */
+    int n;              /* rows filled */
+    int D, K;
+    float *x;           /* [cap][D] hidden state at the input layer, f32 */
+    int32_t *layer;     /* [cap] input layer l */
+    int32_t *targets;   /* [cap][K] experts at layer l + lookahead, gate order */
+    uint16_t *targets16;/* [cap][K] the same */
+    uint16_t *prev16;   /* [cap][K] previous token's targets (same layers) */
+    uint8_t *has_prev;  /* [cap] 0 for a sequence's first token */
+} SampleBatch;
+
+int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e);
+void sample_batch_free(SampleBatch *b);
+
+typedef struct BatchCursor {
+    int64_t epoch;     /* completed epochs */
+    int64_t group_pos; /* position in this epoch's group order */
+    int64_t offset;    /* samples of that group already served */
+} BatchCursor;
+
+typedef struct Batcher Batcher;
+
+/* seq_mask[s] != 0 selects sequence s (NULL = all). batch is the rows per
+ * training batch. Fails with ERR_INPUT when nothing is selected or a
+ * sequence is too long to index. */
+int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch,
+                 Batcher **out, Err *e);
+void batcher_free(Batcher *b);
+
+int64_t batcher_n_samples(const Batcher *b);
+/* Training batches per epoch (a group's last batch may be short). */
+int64_t batcher_steps_per_epoch(const Batcher *b);
+
+/* The next training batch of the shuffled epochs after *c; advances *c.
+ * *epoch_done is set when the batch was the last of its epoch. */
+int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *out,
+                       int *epoch_done, Err *e);
+
+/* Evaluation restricted to max_samples samples drawn once from seed
+ * (0 or more than the total = all); kept sorted in storage order. */
+int batcher_limit_eval(Batcher *b, int64_t max_samples, uint64_t seed, Err *e);
+int64_t batcher_n_eval(const Batcher *b);
+/* The evaluation batch starting at sample *pos (storage order); advances
+ * *pos; out->n == 0 when all were served. */
+int batcher_next_eval(Batcher *b, int64_t *pos, SampleBatch *out, Err *e);
+
+#endif
