@@ -43,7 +43,7 @@ static uint64_t rng_next(uint64_t *s)
 /* n random samples: scores on a coarse grid (so ties happen), an occasional
  * NaN when with_nan, K distinct random targets, layers in 0..L-1. */
 static void random_samples(uint64_t seed, int E, int K, int L, size_t n, int with_nan,
-                           float *scores, uint16_t *targets, int *layers)
+                           float *scores, int32_t *targets, int *layers)
 {
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++) {
@@ -54,10 +54,10 @@ static void random_samples(uint64_t seed, int E, int K, int L, size_t n, int wit
                 scores[i * (size_t)E + (size_t)j] = NAN;
         }
         for (int x = 0; x < K; x++) {
-            uint16_t id;
+            int32_t id;
             int dup;
             do {
-                id = (uint16_t)(rng_next(&s) % (uint64_t)E);
+                id = (int32_t)(rng_next(&s) % (uint64_t)E);
                 dup = 0;
                 for (int y = 0; y < x; y++)
                     dup |= targets[i * (size_t)K + (size_t)y] == id;
@@ -129,7 +129,7 @@ static void test_topk_matches_oracle(void **state)
     (void)state;
     enum { E = 60, N = 200 };
     static float s[N * E];
-    static uint16_t t[N * 4];
+    static int32_t t[N * 4];
     static int l[N];
     random_samples(11, E, 4, 1, N, 1, s, t, l);
     for (int i = 0; i < N; i++) {
@@ -163,7 +163,7 @@ static void test_topk_matches_oracle(void **state)
  */
 static const float hand_scores[3 * 5] = {0.1f, 0.4f, 0.3f, 0.2f, 0.0f, 2, 2, 0, 1, -1,
                                          0,    0,    0,    0,    0};
-static const uint16_t hand_targets[3 * 2] = {2, 0, 0, 1, 3, 4};
+static const int32_t hand_targets[3 * 2] = {2, 0, 0, 1, 3, 4};
 static const int hand_layers[3] = {0, 1, 1};
 
 static void check_hand_result(const MetricsResult *r)
@@ -255,12 +255,14 @@ static void test_acc_rejects_bad_samples(void **state)
     MetricsAcc *a = acc_new(5, 2, 2);
     Err e;
     err_clear(&e);
-    const uint16_t bad_id[4] = {0, 1, 5, 0};
+    const int32_t bad_id[4] = {0, 1, 5, 0}, neg[2] = {-1, 0};
     int lay[2] = {0, 0};
     assert_int_equal(metrics_acc_add(a, hand_scores, bad_id, lay, 2, &e), ERR_INPUT);
     assert_non_null(strstr(e.msg, "sample 1: expert 5 out of range"));
     assert_int_equal(metrics_acc_count(a), 1);
-    const uint16_t dup[2] = {3, 3};
+    assert_int_equal(metrics_acc_add(a, hand_scores, neg, lay, 1, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "sample 0: expert -1 out of range"));
+    const int32_t dup[2] = {3, 3};
     assert_int_equal(metrics_acc_add(a, hand_scores, dup, lay, 1, &e), ERR_INPUT);
     assert_non_null(strstr(e.msg, "twice"));
     int badl[1] = {2};
@@ -280,7 +282,7 @@ static void test_acc_nan_scores(void **state)
     Err e;
     /* scores NaN 1 0 2 -> order 3,1,2,0; T={0}: rank 3 -> hit@k only at k=4 */
     const float s[4] = {NAN, 1, 0, 2};
-    const uint16_t t[1] = {0};
+    const int32_t t[1] = {0};
     const int l[1] = {0};
     assert_int_equal(metrics_acc_add(a, s, t, l, 1, &e), 0);
     MetricsResult r;
@@ -297,7 +299,7 @@ static void test_acc_nan_scores(void **state)
 static void check_random(int E, int K, int L, size_t n, uint64_t seed)
 {
     float *s = malloc(n * (size_t)E * sizeof *s);
-    uint16_t *t = malloc(n * (size_t)K * sizeof *t);
+    int32_t *t = malloc(n * (size_t)K * sizeof *t);
     int *l = malloc(n * sizeof *l);
     double *hit = calloc((size_t)E, sizeof *hit), *rec = calloc((size_t)E, sizeof *rec);
     double *cov = calloc((size_t)E, sizeof *cov);
@@ -387,7 +389,7 @@ static void test_acc_chunking_independent(void **state)
     (void)state;
     enum { E = 60, K = 4, L = 3, N = 999 };
     static float s[N * E];
-    static uint16_t t[N * K];
+    static int32_t t[N * K];
     static int l[N];
     random_samples(7, E, K, L, N, 0, s, t, l);
     Err e;
@@ -474,7 +476,7 @@ static void test_chance_brute_force(void **state)
         }
 }
 
-static void permute_all(float *perm, int n, int i, MetricsAcc *a, const uint16_t *t)
+static void permute_all(float *perm, int n, int i, MetricsAcc *a, const int32_t *t)
 {
     if (i == n) {
         int layer = 0;
@@ -499,7 +501,7 @@ static void test_chance_equals_all_orderings(void **state)
     (void)state;
     enum { E = 6, K = 2 };
     float perm[E] = {0, 1, 2, 3, 4, 5};
-    const uint16_t t[K] = {4, 1};
+    const int32_t t[K] = {4, 1};
     MetricsAcc *a = acc_new(E, K, 1);
     permute_all(perm, E, 0, a, t);
     MetricsResult r;
@@ -567,9 +569,9 @@ static void test_chance_large_e(void **state)
  * frequency val_ce with p = (c+1)/15 (layer 0 c+1 = 2,6,3,3,1; layer 1 3,1,3,2,6):
  *   mean over samples of -(log p_a + log p_b)/2
  */
-static const uint16_t train_t[2][5][2] = {{{1, 2}, {1, 3}, {2, 1}, {3, 1}, {0, 1}},
+static const int32_t train_t[2][5][2] = {{{1, 2}, {1, 3}, {2, 1}, {3, 1}, {0, 1}},
                                           {{0, 4}, {4, 0}, {3, 4}, {4, 2}, {2, 4}}};
-static const uint16_t val_t[2][3][2] = {{{2, 3}, {3, 0}, {1, 4}}, {{4, 0}, {0, 2}, {2, 0}}};
+static const int32_t val_t[2][3][2] = {{{2, 3}, {3, 0}, {1, 4}}, {{4, 0}, {0, 2}, {2, 0}}};
 
 static MetricsFreq *hand_freq(void)
 {
@@ -592,7 +594,7 @@ static void measure_baseline(const MetricsFreq *f, int is_repeat, MetricsResult 
     for (int l = 0; l < 2; l++)
         for (int i = 0; i < 3; i++) {
             float s[5];
-            const uint16_t *prev = i > 0 ? val_t[l][i - 1] : NULL;
+            const int32_t *prev = i > 0 ? val_t[l][i - 1] : NULL;
             if (is_repeat)
                 assert_int_equal(metrics_repeat_scores(f, l, prev, s, &e), 0);
             else
@@ -620,7 +622,7 @@ static void test_freq_order(void **state)
     assert_int_equal(metrics_freq_scores(f, 1, s, &e), 0);
     metrics_topk(s, 5, 5, top);
     assert_memory_equal(top, o1, sizeof o1);
-    uint16_t t[2] = {0, 1};
+    int32_t t[2] = {0, 1};
     int l = 0;
     assert_int_equal(metrics_freq_add(f, t, &l, 1, &e), ERR_USAGE);
     assert_int_equal(metrics_freq_scores(f, 2, s, &e), ERR_USAGE);
@@ -670,14 +672,58 @@ static void test_repeat_baseline_metrics(void **state)
     float s[5];
     int top[5];
     Err e;
-    const uint16_t prev[2] = {3, 0};
+    const int32_t prev[2] = {3, 0};
     assert_int_equal(metrics_repeat_scores(f, 0, prev, s, &e), 0);
     metrics_topk(s, 5, 5, top);
     const int want[5] = {3, 0, 1, 2, 4};
     assert_memory_equal(top, want, sizeof want);
-    const uint16_t bad[2] = {7, 0};
+    const int32_t bad[2] = {7, 0};
     assert_int_equal(metrics_repeat_scores(f, 0, bad, s, &e), ERR_INPUT);
     metrics_result_free(&r);
+    metrics_freq_free(f);
+}
+
+/* Ensure that the batch score generator (the batcher's layout: prev rows of
+ * -1 at a sequence's first token) gives the same results as one at a time. */
+static void test_baseline_batch(void **state)
+{
+    (void)state;
+    MetricsFreq *f = hand_freq();
+    int32_t layers[6], targets[6][2], prev[6][2];
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; i < 3; i++) {
+            layers[l * 3 + i] = l;
+            for (int x = 0; x < 2; x++) {
+                targets[l * 3 + i][x] = val_t[l][i][x];
+                prev[l * 3 + i][x] = i > 0 ? val_t[l][i - 1][x] : -1;
+            }
+        }
+    for (int which = 0; which < 2; which++) {
+        float s[6 * 5];
+        Err e;
+        assert_int_equal(metrics_baseline_scores(f, which ? METRICS_REPEAT : METRICS_FREQUENCY,
+                                                 layers, &prev[0][0], 6, s, &e),
+                         0);
+        MetricsAcc *a = acc_new(5, 2, 2);
+        metrics_acc_set_ce(a, !which);
+        assert_int_equal(metrics_acc_add(a, s, &targets[0][0], layers, 6, &e), 0);
+        MetricsResult rb, r1;
+        result_of(a, 5, 2, 2, &rb);
+        measure_baseline(f, which, &r1);
+        assert_memory_equal(rb.mem_, r1.mem_, r1.bytes_);
+        assert_true(rb.exact == r1.exact);
+        assert_true(which ? isnan(rb.val_ce) : rb.val_ce == r1.val_ce);
+        metrics_result_free(&rb);
+        metrics_result_free(&r1);
+        metrics_acc_free(a);
+        /* a bad previous id names the sample */
+        prev[4][0] = 9;
+        assert_int_equal(metrics_baseline_scores(f, METRICS_REPEAT, layers, &prev[0][0], 6, s,
+                                                 &e),
+                         ERR_INPUT);
+        assert_non_null(strstr(e.msg, "sample 4: expert 9"));
+        prev[4][0] = val_t[1][0][0];
+    }
     metrics_freq_free(f);
 }
 
@@ -694,12 +740,12 @@ static void test_freq_close_counts(void **state)
     MetricsFreq *f = NULL;
     Err e;
     assert_int_equal(metrics_freq_create(3, 1, 1, &f, &e), 0);
-    uint16_t *t = malloc(B * sizeof *t);
+    int32_t *t = malloc(B * sizeof *t);
     int *l = calloc(B, sizeof *l);
     assert_true(t && l);
     for (int x = 0; x < 2; x++) {
         for (int i = 0; i < B; i++)
-            t[i] = (uint16_t)x;
+            t[i] = (int32_t)x;
         for (int rep = 0; rep < 100; rep++)
             assert_int_equal(metrics_freq_add(f, t, l, B, &e), 0);
     }
@@ -734,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_freq_order),
         cmocka_unit_test(test_freq_baseline_metrics),
         cmocka_unit_test(test_repeat_baseline_metrics),
+        cmocka_unit_test(test_baseline_batch),
         cmocka_unit_test(test_freq_close_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -108,7 +108,7 @@ static void acc_add_ce(MetricsAcc *a, double x)
 }
 
 /* Soft-target CE with 1/K on each target: logsumexp(s) - mean(s[T]). */
-static double acc_sample_ce(const float *s, int E, const uint16_t *t, int K)
+static double acc_sample_ce(const float *s, int E, const int32_t *t, int K)
 {
     double m = (double)s[0];
     for (int j = 1; j < E; j++)
@@ -123,24 +123,25 @@ static double acc_sample_ce(const float *s, int E, const uint16_t *t, int K)
     return m + log(z) - mean_t / K;
 }
 
-static int acc_check_sample(const MetricsAcc *a, const uint16_t *t, int layer, size_t i, Err *e)
+static int acc_check_sample(const MetricsAcc *a, const int32_t *t, int32_t layer, size_t i,
+                            Err *e)
 {
     if (layer < 0 || layer >= a->L)
         return err_set(e, ERR_INPUT, "metrics: sample %zu: layer %d out of range 0..%d", i,
                        layer, a->L - 1);
     for (int x = 0; x < a->K; x++) {
-        if (t[x] >= a->E)
-            return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %u out of range 0..%d",
-                           i, (unsigned)t[x], a->E - 1);
+        if (t[x] < 0 || t[x] >= a->E)
+            return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %d out of range 0..%d",
+                           i, (int)t[x], a->E - 1);
         for (int y = 0; y < x; y++)
             if (t[y] == t[x])
-                return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %u twice in targets",
-                               i, (unsigned)t[x]);
+                return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %d twice in targets",
+                               i, (int)t[x]);
     }
     return ERR_OK;
 }
 
-static void acc_add_one(MetricsAcc *a, const float *s, const uint16_t *t, int layer)
+static void acc_add_one(MetricsAcc *a, const float *s, const int32_t *t, int layer)
 {
     int E = a->E, K = a->K, c2K = 2 * K < E ? 2 * K : E;
     int rmin = E, rmax = -1;
@@ -166,18 +167,18 @@ static void acc_add_one(MetricsAcc *a, const float *s, const uint16_t *t, int la
     int64_t *predicted = a->predicted + (size_t)layer * (size_t)E;
     for (int i = 0; i < K; i++)
         predicted[a->topk[i]]++;
-    a->confusion[((size_t)layer * (size_t)E + t[0]) * (size_t)E + (size_t)a->topk[0]]++;
+    a->confusion[((size_t)layer * (size_t)E + (size_t)t[0]) * (size_t)E + (size_t)a->topk[0]]++;
     if (a->ce_on)
         acc_add_ce(a, acc_sample_ce(s, E, t, K));
     a->n++;
 }
 
-int metrics_acc_add(MetricsAcc *a, const float *scores, const uint16_t *targets,
-                    const int *layers, size_t n, Err *e)
+int metrics_acc_add(MetricsAcc *a, const float *scores, const int32_t *targets,
+                    const int32_t *layers, size_t n, Err *e)
 {
     size_t E = (size_t)a->E, K = (size_t)a->K;
     for (size_t i = 0; i < n; i++) {
-        const uint16_t *t = targets + i * K;
+        const int32_t *t = targets + i * K;
         int rc = acc_check_sample(a, t, layers[i], i, e);
         if (rc)
             return rc;

@@ -51,28 +51,28 @@ void metrics_freq_free(MetricsFreq *f)
     free(f);
 }
 
-static int freq_check_ids(const MetricsFreq *f, const uint16_t *t, size_t i, Err *e)
+static int freq_check_ids(const MetricsFreq *f, const int32_t *t, size_t i, Err *e)
 {
     for (int x = 0; x < f->K; x++) {
-        if (t[x] >= f->E)
-            return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %u out of range 0..%d",
-                           i, (unsigned)t[x], f->E - 1);
+        if (t[x] < 0 || t[x] >= f->E)
+            return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %d out of range 0..%d",
+                           i, (int)t[x], f->E - 1);
         for (int y = 0; y < x; y++)
             if (t[y] == t[x])
-                return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %u twice in targets",
-                               i, (unsigned)t[x]);
+                return err_set(e, ERR_INPUT, "metrics: sample %zu: expert %d twice in targets",
+                               i, (int)t[x]);
     }
     return ERR_OK;
 }
 
-int metrics_freq_add(MetricsFreq *f, const uint16_t *targets, const int *layers, size_t n,
+int metrics_freq_add(MetricsFreq *f, const int32_t *targets, const int32_t *layers, size_t n,
                      Err *e)
 {
     if (f->finished)
         return err_set(e, ERR_USAGE, "metrics: frequency table already finished");
     size_t K = (size_t)f->K;
     for (size_t i = 0; i < n; i++) {
-        const uint16_t *t = targets + i * K;
+        const int32_t *t = targets + i * K;
         if (layers[i] < 0 || layers[i] >= f->L)
             return err_set(e, ERR_INPUT, "metrics: sample %zu: layer %d out of range 0..%d",
                            i, layers[i], f->L - 1);
@@ -166,17 +166,39 @@ int metrics_freq_scores(const MetricsFreq *f, int layer, float *scores, Err *e)
     return ERR_OK;
 }
 
-int metrics_repeat_scores(const MetricsFreq *f, int layer, const uint16_t *prev,
-                          float *scores, Err *e)
+/* Puts prev's experts above every frequency score, in gate order. */
+static int repeat_raise(const MetricsFreq *f, int layer, const int32_t *prev, size_t i,
+                        float *scores, Err *e)
 {
-    int rc = metrics_freq_scores(f, layer, scores, e);
-    if (rc || !prev)
-        return rc;
-    rc = freq_check_ids(f, prev, 0, e);
+    int rc = freq_check_ids(f, prev, i, e);
     if (rc)
         return rc;
     float top = scores[metrics_freq_order(f, layer)[0]];
-    for (int i = 0; i < f->K; i++)
-        scores[prev[i]] = top + (float)(f->K - i);
+    for (int x = 0; x < f->K; x++)
+        scores[prev[x]] = top + (float)(f->K - x);
+    return ERR_OK;
+}
+
+int metrics_repeat_scores(const MetricsFreq *f, int layer, const int32_t *prev,
+                          float *scores, Err *e)
+{
+    int rc = metrics_freq_scores(f, layer, scores, e);
+    if (rc || !prev || prev[0] < 0)
+        return rc;
+    return repeat_raise(f, layer, prev, 0, scores, e);
+}
+
+int metrics_baseline_scores(const MetricsFreq *f, MetricsBaseline which, const int32_t *layers,
+                            const int32_t *prev, size_t n, float *scores, Err *e)
+{
+    size_t E = (size_t)f->E, K = (size_t)f->K;
+    for (size_t i = 0; i < n; i++) {
+        float *s = scores + i * E;
+        int rc = metrics_freq_scores(f, layers[i], s, e);
+        if (!rc && which == METRICS_REPEAT && prev[i * K] >= 0)
+            rc = repeat_raise(f, layers[i], prev + i * K, i, s, e);
+        if (rc)
+            return rc;
+    }
     return ERR_OK;
 }

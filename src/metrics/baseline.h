@@ -41,9 +41,10 @@ typedef struct MetricsFreq MetricsFreq;
 
 int metrics_freq_create(int E, int K, int L, MetricsFreq **out, Err *e);
 void metrics_freq_free(MetricsFreq *f);
-/* Counts n training samples: targets [n][K] (distinct ids < E), layers [n]
- * (input layer l). ERR_INPUT names a bad sample; ERR_USAGE after finish. */
-int metrics_freq_add(MetricsFreq *f, const uint16_t *targets, const int *layers, size_t n,
+/* Counts n training samples: targets [n][K] (distinct ids in 0..E-1),
+ * layers [n] (input layer l), as in data/batcher.h's Batch. ERR_INPUT names
+ * a bad sample; ERR_USAGE after finish. */
+int metrics_freq_add(MetricsFreq *f, const int32_t *targets, const int32_t *layers, size_t n,
                      Err *e);
 /* Fixes the order and scores from the counts; no adding afterwards. */
 void metrics_freq_finish(MetricsFreq *f);
@@ -56,9 +57,16 @@ const int *metrics_freq_order(const MetricsFreq *f, int layer);      /* [E] most
  * layer or before finish. */
 int metrics_freq_scores(const MetricsFreq *f, int layer, float *scores, Err *e);
 /* scores[E] for the repeat baseline: prev [K] is the previous token's target
- * set at this layer in gate order, or NULL for a sequence's first token.
- * ERR_INPUT on a bad or repeated id in prev. */
-int metrics_repeat_scores(const MetricsFreq *f, int layer, const uint16_t *prev,
+ * set at this layer in gate order; NULL or prev[0] < 0 (the batcher's mark
+ * of a sequence's first token) gives the frequency scores. ERR_INPUT on a
+ * bad or repeated id in prev. */
+int metrics_repeat_scores(const MetricsFreq *f, int layer, const int32_t *prev,
                           float *scores, Err *e);
+
+typedef enum { METRICS_FREQUENCY, METRICS_REPEAT } MetricsBaseline;
+/* Fills scores [n][E] for n samples of a batch: layers [n], prev [n][K]
+ * (only read for METRICS_REPEAT; -1 rows at a sequence's first token). */
+int metrics_baseline_scores(const MetricsFreq *f, MetricsBaseline which, const int32_t *layers,
+                            const int32_t *prev, size_t n, float *scores, Err *e);
 
 #endif

@@ -70,11 +70,11 @@ void metrics_acc_reset(MetricsAcc *a);
  * ranking and not logits (the repeat baseline): val_ce is then NaN. */
 void metrics_acc_set_ce(MetricsAcc *a, int on);
 
-/* Adds n samples: scores [n][E], targets [n][K] (distinct ids < E, gate
- * order), layers [n] (0 <= layer < L). A bad id or layer is ERR_INPUT naming
- * the sample; samples before it stay added. */
-int metrics_acc_add(MetricsAcc *a, const float *scores, const uint16_t *targets,
-                    const int *layers, size_t n, Err *e);
+/* Adds n samples: scores [n][E], targets [n][K] (distinct ids in 0..E-1,
+ * gate order), layers [n] (0..L-1); the shapes of data/batcher.h's Batch. A
+ * bad id or layer is ERR_INPUT naming the sample; samples before it stay. */
+int metrics_acc_add(MetricsAcc *a, const float *scores, const int32_t *targets,
+                    const int32_t *layers, size_t n, Err *e);
 /* dst += src; ERR_USAGE when the shapes or the val_ce setting differ. */
 int metrics_acc_merge(MetricsAcc *dst, const MetricsAcc *src, Err *e);
 int64_t metrics_acc_count(const MetricsAcc *a);
