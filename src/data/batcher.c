@@ -90,10 +90,8 @@ int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e)
     b->x = malloc(rows * (size_t)(D > 0 ? D : 1) * sizeof *b->x);
     b->layer = malloc(rows * sizeof *b->layer);
     b->targets = malloc(cells * sizeof *b->targets);
-    b->targets16 = malloc(cells * sizeof *b->targets16);
-    b->prev16 = malloc(cells * sizeof *b->prev16);
-    b->has_prev = malloc(rows);
-    if (!b->x || !b->layer || !b->targets || !b->targets16 || !b->prev16 || !b->has_prev) {
+    b->prev = malloc(cells * sizeof *b->prev);
+    if (!b->x || !b->layer || !b->targets || !b->prev) {
         sample_batch_free(b);
         return err_set(e, ERR_RUNTIME, "out of memory for a batch of %d rows", cap);
     }
@@ -105,9 +103,7 @@ void sample_batch_free(SampleBatch *b)
     free(b->x);
     free(b->layer);
     free(b->targets);
-    free(b->targets16);
-    free(b->prev16);
-    free(b->has_prev);
+    free(b->prev);
     memset(b, 0, sizeof *b);
 }
 
@@ -229,11 +225,9 @@ static int fill_row(Batcher *b, uint64_t id, SampleBatch *out, int r, Err *e)
     out->layer[r] = l;
     const uint16_t *tg = v.experts + ((size_t)t * (size_t)L + (size_t)lt) * (size_t)K;
     size_t at = (size_t)r * (size_t)K;
-    out->has_prev[r] = t > 0;
     for (int k = 0; k < K; k++) {
         out->targets[at + k] = tg[k];
-        out->targets16[at + k] = tg[k];
-        out->prev16[at + k] = t > 0 ? tg[k - (ptrdiff_t)L * K] : 0;
+        out->prev[at + k] = t > 0 ? tg[k - (ptrdiff_t)L * K] : -1;
     }
     return ERR_OK;
 }

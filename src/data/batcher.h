@@ -23,18 +23,14 @@
 #include "data/traceset.h"
 #include "util/err.h"
 
-/* Targets come twice, as int32 (what the models take) and as uint16 (what
- * the metrics take), so neither side converts in its hot loop. */
 typedef struct SampleBatch {
-    int cap;            /* rows allocated */
-    int n;              /* rows filled */
+    int cap;          /* rows allocated */
+    int n;            /* rows filled */
     int D, K;
-    float *x;           /* [cap][D] hidden state at the input layer, f32 */
-    int32_t *layer;     /* [cap] input layer l */
-    int32_t *targets;   /* [cap][K] experts at layer l + lookahead, gate order */
-    uint16_t *targets16;/* [cap][K] the same */
-    uint16_t *prev16;   /* [cap][K] previous token's targets (same layers) */
-    uint8_t *has_prev;  /* [cap] 0 for a sequence's first token */
+    float *x;         /* [cap][D] hidden state at the input layer, f32 */
+    int32_t *layer;   /* [cap] input layer l */
+    int32_t *targets; /* [cap][K] experts at layer l + lookahead, gate order */
+    int32_t *prev;    /* [cap][K] previous token's targets (same layers), -1 at t = 0 */
 } SampleBatch;
 
 int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e);
