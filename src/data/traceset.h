@@ -34,6 +34,14 @@ typedef struct TraceHeader {
     int has_tokens;          /* token ids stored (else all -1) */
 } TraceHeader;
 
+/* Names as the manifest, `info` and the options spell them
+ * ("router-input", "layer-input", "unknown"; "f32", "f16"); the parsers
+ * return 0, or -1 for a name that is none of them. (Added by the data module.) */
+const char *traceset_point_name(HiddenPoint p);
+int traceset_point_parse(const char *s, HiddenPoint *out);
+const char *traceset_dtype_name(HiddenDtype d);
+int traceset_dtype_parse(const char *s, HiddenDtype *out);
+
 /* One sequence as the writer takes it (all arrays owned by the caller). */
 typedef struct TraceSeq {
     int T;                   /* tokens */
@@ -94,10 +102,14 @@ int traceset_seq(const TraceSet *ts, int64_t seq, TraceSeqView *v, Err *e);
 
 /* Verifies every shard's checksum (info). */
 int traceset_verify_all(TraceSet *ts, Err *e);
+/* Unmaps the resident group, if any (added by the data module). */
+void traceset_release(TraceSet *ts);
 
 /* f16 <-> f32 (IEEE binary16, round to nearest even) */
 float f16_to_f32(uint16_t h);
 uint16_t f32_to_f16(float f);
+/* n values at once (added by the data module, for the batcher). */
+void f16_to_f32_n(const uint16_t *in, float *out, size_t n);
 /* Hidden state of (t, layer) of a view into out[D] as f32. */
 void traceset_seq_hidden(const TraceHeader *h, const TraceSeqView *v, int t, int layer,
                          float *out);

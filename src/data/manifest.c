@@ -1,0 +1,328 @@
+/*
+ * manifest.c: parsing and writing the trace-set manifest (see manifest.h),
+ * and the names of hidden points and dtypes it uses. The parser is strict:
+ * unknown or repeated keys, stray characters and numbers that do not add
+ * up are errors naming the line, so a hand-edited manifest cannot silently
+ * describe something other than its shards.
+ */
+#include "data/manifest.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const point_names[] = {"unknown", "router-input", "layer-input"};
+static const char *const dtype_names[] = {"f32", "f16"};
+
+const char *traceset_point_name(HiddenPoint p)
+{
+    return (unsigned)p <= HIDDEN_LAYER_INPUT ? point_names[p] : "?";
+}
+
+int traceset_point_parse(const char *s, HiddenPoint *out)
+{
+    for (int i = 0; i <= HIDDEN_LAYER_INPUT; i++)
+        if (!strcmp(s, point_names[i])) {
+            *out = (HiddenPoint)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *traceset_dtype_name(HiddenDtype d)
+{
+    return (unsigned)d <= DTYPE_F16 ? dtype_names[d] : "?";
+}
+
+int traceset_dtype_parse(const char *s, HiddenDtype *out)
+{
+    for (int i = 0; i <= DTYPE_F16; i++)
+        if (!strcmp(s, dtype_names[i])) {
+            *out = (HiddenDtype)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* The keys, in the order they are written; each must appear once. */
+enum { KEY_E, KEY_K, KEY_L, KEY_D, KEY_POINT, KEY_DTYPE, KEY_WEIGHTS, KEY_TOKEN_IDS,
+       KEY_SEQUENCES, KEY_TOKENS, KEY_SHARDS, N_KEYS };
+static const char *const key_names[N_KEYS] = {"E", "K", "L", "D", "hidden_point", "dtype",
+                                              "weights", "token_ids", "sequences", "tokens",
+                                              "shards"};
+
+typedef struct ParseState {
+    const char *name;
+    int line;
+    int seen[N_KEYS];          /* line where each key was set, 0 = not yet */
+    uint64_t value[N_KEYS];
+    int cap;
+    Manifest *m;
+} ParseState;
+
+/* Strict unsigned decimal: digits only, at most max. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        unsigned d = (unsigned)(*s - '0');
+        if (v > (max - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_hex64(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (strlen(s) != 16)
+        return -1;
+    for (; *s; s++) {
+        int d = *s >= '0' && *s <= '9' ? *s - '0' : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static int shard_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= MANIFEST_SHARD_NAME_MAX || s[0] == '.')
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* "shard = NAME SEQS TOKENS BYTES CHECKSUM" */
+static int parse_shard(ParseState *ps, char *val, Err *e)
+{
+    char *f[6], *save = NULL;
+    int n = 0;
+    for (char *tok = strtok_r(val, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+        if (n < 6)
+            f[n++] = tok;
+        else
+            n = 6;
+    if (n != 5)
+        return err_set(e, ERR_INPUT, "%s:%d: a shard line needs NAME SEQUENCES TOKENS BYTES "
+                       "CHECKSUM", ps->name, ps->line);
+    Manifest *m = ps->m;
+    if (m->n_shards == ps->cap) {
+        int cap = ps->cap ? 2 * ps->cap : 16;
+        ManifestShard *s = realloc(m->shards, (size_t)cap * sizeof *s);
+        if (!s)
+            return err_set(e, ERR_RUNTIME, "%s:%d: out of memory", ps->name, ps->line);
+        m->shards = s;
+        ps->cap = cap;
+    }
+    ManifestShard *s = &m->shards[m->n_shards];
+    if (!shard_name_ok(f[0]))
+        return err_set(e, ERR_INPUT, "%s:%d: bad shard file name '%.80s'", ps->name, ps->line,
+                       f[0]);
+    for (int i = 0; i < m->n_shards; i++)
+        if (!strcmp(m->shards[i].name, f[0]))
+            return err_set(e, ERR_INPUT, "%s:%d: shard '%s' listed twice (line %d)", ps->name,
+                           ps->line, f[0], m->shards[i].line);
+    strcpy(s->name, f[0]);
+    if (parse_u64(f[1], INT64_MAX, &s->n_seqs) || parse_u64(f[2], INT64_MAX, &s->n_tokens) ||
+        parse_u64(f[3], INT64_MAX, &s->bytes) || s->n_seqs == 0 || s->n_tokens < s->n_seqs)
+        return err_set(e, ERR_INPUT, "%s:%d: bad shard counts '%s %s %s' (sequences >= 1, "
+                       "tokens >= sequences)", ps->name, ps->line, f[1], f[2], f[3]);
+    if (parse_hex64(f[4], &s->checksum))
+        return err_set(e, ERR_INPUT, "%s:%d: checksum '%.40s' is not 16 lowercase hex digits",
+                       ps->name, ps->line, f[4]);
+    s->line = ps->line;
+    m->n_shards++;
+    return 0;
+}
+
+static int parse_value(ParseState *ps, int key, const char *val, Err *e)
+{
+    static const uint64_t max[N_KEYS] = {65535, 65535, 65535, 1 << 24, 0, 0, 0, 0,
+                                         INT64_MAX, INT64_MAX, 1 << 30};
+    uint64_t v = 0;
+    int ok;
+    switch (key) {
+    case KEY_POINT: {
+        HiddenPoint p;
+        ok = !traceset_point_parse(val, &p);
+        v = (uint64_t)p;
+        break;
+    }
+    case KEY_DTYPE: {
+        HiddenDtype d;
+        ok = !traceset_dtype_parse(val, &d);
+        v = (uint64_t)d;
+        break;
+    }
+    case KEY_WEIGHTS:
+    case KEY_TOKEN_IDS:
+        ok = !strcmp(val, "yes") || !strcmp(val, "no");
+        v = !strcmp(val, "yes");
+        break;
+    default:
+        ok = !parse_u64(val, max[key], &v);
+    }
+    if (!ok)
+        return err_set(e, ERR_INPUT, "%s:%d: bad value '%.80s' for %s", ps->name, ps->line,
+                       val, key_names[key]);
+    ps->value[key] = v;
+    ps->seen[key] = ps->line;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+static int parse_line(ParseState *ps, char *line, Err *e)
+{
+    char *s = trim(line);
+    if (ps->line == 1) {
+        char want[32];
+        snprintf(want, sizeof want, "%s %d", MANIFEST_MAGIC, MANIFEST_VERSION);
+        if (strncmp(s, MANIFEST_MAGIC " ", sizeof MANIFEST_MAGIC))
+            return err_set(e, ERR_INPUT, "%s:1: bad magic: not a moespec trace-set manifest",
+                           ps->name);
+        if (strcmp(s, want))
+            return err_set(e, ERR_INPUT, "%s:1: manifest version '%.20s', this moespec reads "
+                           "%d", ps->name, s + sizeof MANIFEST_MAGIC, MANIFEST_VERSION);
+        return 0;
+    }
+    if (*s == '\0' || *s == '#')
+        return 0;
+    char *eq = strchr(s, '=');
+    if (!eq)
+        return err_set(e, ERR_INPUT, "%s:%d: expected 'key = value'", ps->name, ps->line);
+    *eq = '\0';
+    char *key = trim(s), *val = trim(eq + 1);
+    if (!strcmp(key, "shard"))
+        return parse_shard(ps, val, e);
+    for (int k = 0; k < N_KEYS; k++) {
+        if (strcmp(key, key_names[k]))
+            continue;
+        if (ps->seen[k])
+            return err_set(e, ERR_INPUT, "%s:%d: %s given twice (line %d)", ps->name, ps->line,
+                           key, ps->seen[k]);
+        return parse_value(ps, k, val, e);
+    }
+    return err_set(e, ERR_INPUT, "%s:%d: unknown key '%.40s'", ps->name, ps->line, key);
+}
+
+/* The totals must match the shard lines and the shape must be possible. */
+static int check_totals(ParseState *ps, Err *e)
+{
+    Manifest *m = ps->m;
+    for (int k = 0; k < N_KEYS; k++)
+        if (!ps->seen[k])
+            return err_set(e, ERR_INPUT, "%s:%d: no '%s =' line", ps->name, ps->line,
+                           key_names[k]);
+    uint64_t *v = ps->value;
+    m->h = (TraceHeader){(int)v[KEY_E], (int)v[KEY_K], (int)v[KEY_L], (int)v[KEY_D],
+                         (HiddenPoint)v[KEY_POINT], (HiddenDtype)v[KEY_DTYPE],
+                         (int)v[KEY_WEIGHTS], (int)v[KEY_TOKEN_IDS]};
+    if (m->h.E < 1 || m->h.K < 1 || m->h.K > m->h.E || m->h.L < 1)
+        return err_set(e, ERR_INPUT, "%s:%d: impossible shape E=%d K=%d L=%d", ps->name,
+                       ps->seen[KEY_K], m->h.E, m->h.K, m->h.L);
+    uint64_t seqs = 0, toks = 0;
+    for (int i = 0; i < m->n_shards; i++) {
+        const ManifestShard *s = &m->shards[i];
+        if (s->n_seqs > INT64_MAX - seqs || s->n_tokens > INT64_MAX - toks)
+            return err_set(e, ERR_INPUT, "%s:%d: totals overflow", ps->name, s->line);
+        seqs += s->n_seqs;
+        toks += s->n_tokens;
+    }
+    if ((uint64_t)m->n_shards != v[KEY_SHARDS] || m->n_shards == 0)
+        return err_set(e, ERR_INPUT, "%s:%d: shards = %llu but %d shard lines", ps->name,
+                       ps->seen[KEY_SHARDS], (unsigned long long)v[KEY_SHARDS], m->n_shards);
+    if (seqs != v[KEY_SEQUENCES])
+        return err_set(e, ERR_INPUT, "%s:%d: sequences = %llu but the shards hold %llu",
+                       ps->name, ps->seen[KEY_SEQUENCES], (unsigned long long)v[KEY_SEQUENCES],
+                       (unsigned long long)seqs);
+    if (toks != v[KEY_TOKENS])
+        return err_set(e, ERR_INPUT, "%s:%d: tokens = %llu but the shards hold %llu", ps->name,
+                       ps->seen[KEY_TOKENS], (unsigned long long)v[KEY_TOKENS],
+                       (unsigned long long)toks);
+    m->n_seqs = seqs;
+    m->n_tokens = toks;
+    return 0;
+}
+
+int manifest_parse(const char *text, size_t len, const char *name, Manifest *m, Err *e)
+{
+    memset(m, 0, sizeof *m);
+    ParseState ps = {.name = name, .m = m};
+    char buf[512];
+    int rc = 0;
+    size_t pos = 0;
+    if (len == 0)
+        rc = err_set(e, ERR_INPUT, "%s:1: empty manifest", name);
+    while (!rc && pos < len) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
+        ps.line++;
+        if (n >= sizeof buf)
+            rc = err_set(e, ERR_INPUT, "%s:%d: line longer than %zu bytes", name, ps.line,
+                         sizeof buf - 1);
+        else if (memchr(text + pos, '\0', n))
+            rc = err_set(e, ERR_INPUT, "%s:%d: NUL byte in a text line", name, ps.line);
+        else {
+            memcpy(buf, text + pos, n);
+            buf[n] = '\0';
+            rc = parse_line(&ps, buf, e);
+        }
+        pos += n + 1;
+    }
+    if (!rc)
+        rc = check_totals(&ps, e);
+    if (rc)
+        manifest_free(m);
+    return rc;
+}
+
+int manifest_write(FILE *f, const Manifest *m)
+{
+    const TraceHeader *h = &m->h;
+    fprintf(f, "%s %d\n", MANIFEST_MAGIC, MANIFEST_VERSION);
+    fprintf(f, "E = %d\nK = %d\nL = %d\nD = %d\n", h->E, h->K, h->L, h->D);
+    fprintf(f, "hidden_point = %s\ndtype = %s\n", traceset_point_name(h->point),
+            traceset_dtype_name(h->dtype));
+    fprintf(f, "weights = %s\ntoken_ids = %s\n", h->has_weights ? "yes" : "no",
+            h->has_tokens ? "yes" : "no");
+    fprintf(f, "sequences = %llu\ntokens = %llu\nshards = %d\n",
+            (unsigned long long)m->n_seqs, (unsigned long long)m->n_tokens, m->n_shards);
+    fprintf(f, "# shard = FILE SEQUENCES TOKENS BYTES CHECKSUM\n");
+    for (int i = 0; i < m->n_shards; i++) {
+        const ManifestShard *s = &m->shards[i];
+        fprintf(f, "shard = %s %llu %llu %llu %016llx\n", s->name,
+                (unsigned long long)s->n_seqs, (unsigned long long)s->n_tokens,
+                (unsigned long long)s->bytes, (unsigned long long)s->checksum);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+void manifest_free(Manifest *m)
+{
+    free(m->shards);
+    m->shards = NULL;
+    m->n_shards = 0;
+}
