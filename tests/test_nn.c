@@ -244,6 +244,19 @@ static void test_dropout_mask(void **state)
     free(in), free(out), free(mask), free(mask2);
 }
 
+/* Ensure that ReLU zeroes negatives, keeps positives and passes NaN on (a
+ * NaN must reach the loss and halt the run, not turn into a zero). */
+static void test_relu_values(void **state)
+{
+    (void)state;
+    const float in[4] = {-2.0f, 0.0f, 3.0f, NAN};
+    float out[4], din[4] = {0}, dout[4] = {1, 1, 1, 1};
+    relu_forward(out, in, 4);
+    assert_true(out[0] == 0.0f && out[1] == 0.0f && out[2] == 3.0f && isnan(out[3]));
+    relu_backward(din, dout, out, 4);
+    assert_true(din[0] == 0.0f && din[1] == 0.0f && din[2] == 1.0f);
+}
+
 /* Ensure that LayerNorm output rows have mean β and std γ, and that a
  * constant row gives β (finite, thanks to eps). */
 static void test_layernorm_values(void **state)
@@ -276,7 +289,7 @@ static void test_adamw_steps(void **state)
         float lr = 0.01f * (float)t;
         adamw_update(ps, ms, vs, gs, 3, &c, lr, t);
         for (int i = 0; i < 3; i++) {
-            double gi = gs[i], b1 = 0.9, b2 = 0.999;
+            double gi = (double)gs[i], b1 = 0.9, b2 = 0.999;
             pd[i] *= 1.0 - (double)lr * 0.01;
             md[i] = b1 * md[i] + (1 - b1) * gi;
             vd[i] = b2 * vd[i] + (1 - b2) * gi * gi;
@@ -284,7 +297,7 @@ static void test_adamw_steps(void **state)
             pd[i] -= step * md[i] / (sqrt(vd[i]) / sqrt(1 - pow(b2, (double)t)) + 1e-8);
         }
     }
-    double got[3] = {ps[0], ps[1], ps[2]};
+    double got[3] = {(double)ps[0], (double)ps[1], (double)ps[2]};
     assert_close_d(got, pd, 3, 1e-6, 1e-6);
 }
 
@@ -346,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_rng_save_restore),
         cmocka_unit_test(test_rng_distributions),
         cmocka_unit_test(test_dropout_mask),
+        cmocka_unit_test(test_relu_values),
         cmocka_unit_test(test_layernorm_values),
         cmocka_unit_test(test_adamw_steps),
         cmocka_unit_test(test_clip_grad_norm),

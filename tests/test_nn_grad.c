@@ -53,7 +53,7 @@ static void fd_check(float *x, const float *analytic, size_t n, Objective f, voi
         double fm = f(ctx);
         x[i] = x0;
         num[i] = (fp - fm) / ((double)xp - (double)xm);
-        ana[i] = analytic[i];
+        ana[i] = (double)analytic[i];
     }
     double worst = 0.0, used = 0.0;
     for (size_t i = 0; i < n; i++) {

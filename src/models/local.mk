@@ -1,1 +1,6 @@
-# src/models: files of this folder (see the top-level Makefile.am)
+# src/models: the predictor architectures behind one interface (model.h).
+# Knows src/nn (and util for errors).
+noinst_LIBRARIES += src/models/libmodels.a
+CORE_LIBS += src/models/libmodels.a
+src_models_libmodels_a_SOURCES = src/models/model.c src/models/simple.c
+noinst_HEADERS += src/models/model.h src/models/simple.h

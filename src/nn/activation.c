@@ -3,8 +3,10 @@
 
 void relu_forward(float *out, const float *in, size_t n)
 {
+    /* Written so that NaN passes through (as in PyTorch): a NaN must reach
+     * the loss and halt the run, not vanish into a zero. */
     for (size_t i = 0; i < n; i++)
-        out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+        out[i] = in[i] < 0.0f ? 0.0f : in[i];
 }
 
 void relu_backward(float *din, const float *dout, const float *out, size_t n)

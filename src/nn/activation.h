@@ -15,7 +15,7 @@
 
 #include "nn/rng.h"
 
-/* out[n] = max(in, 0). out may equal in. */
+/* out[n] = max(in, 0), NaN staying NaN. out may equal in. */
 void relu_forward(float *out, const float *in, size_t n);
 /* din[n] += dout where the saved output out > 0 (PyTorch's choice at 0). */
 void relu_backward(float *din, const float *dout, const float *out, size_t n);

@@ -58,21 +58,21 @@ void linear_backward_naive(float *din, float *dw, float *db, const float *dout,
     if (din)
         for (size_t r = 0; r < B; r++)
             for (size_t i = 0; i < IC; i++) {
-                double acc = din[r * IC + i];
+                double acc = (double)din[r * IC + i];
                 for (size_t o = 0; o < OC; o++)
                     acc += (double)dout[r * OC + o] * (double)w[o * IC + i];
                 din[r * IC + i] = (float)acc;
             }
     for (size_t o = 0; o < OC; o++)
         for (size_t i = 0; i < IC; i++) {
-            double acc = dw[o * IC + i];
+            double acc = (double)dw[o * IC + i];
             for (size_t r = 0; r < B; r++)
                 acc += (double)dout[r * OC + o] * (double)in[r * IC + i];
             dw[o * IC + i] = (float)acc;
         }
     if (db)
         for (size_t o = 0; o < OC; o++) {
-            double acc = db[o];
+            double acc = (double)db[o];
             for (size_t r = 0; r < B; r++)
                 acc += (double)dout[r * OC + o];
             db[o] = (float)acc;

@@ -64,7 +64,7 @@ double bce_multihot_forward(float *losses, const float *logits, const int32_t *t
         const int32_t *t = targets + b * K;
         double row = 0.0;
         for (size_t e = 0; e < E; e++) {
-            double x = z[e];
+            double x = (double)z[e];
             row += fmax(x, 0.0) + log1p(exp(-fabs(x)));
         }
         for (size_t k = 0; k < K; k++)

@@ -1,0 +1,156 @@
+/*
+ * model.h: the one interface every predictor architecture implements, and
+ * what the trainer, the checkpoint code and the evaluator may rely on.
+ *
+ * A training step is four calls (llm.c's shape):
+ *     model_forward(m, &batch, targets, 1, &loss, e);
+ *     model_zero_grad(m);
+ *     model_backward(m, e);
+ *     model_update(m, schedule_lr(...), &grad_norm, e);
+ * Evaluation is model_forward(m, &batch, NULL or targets, 0, ...) and
+ * model_scores(m).
+ *
+ * Memory: parameters, gradients and the two AdamW moments are four equal
+ * flat float blocks of one allocation (so the optimizer, zero-grad and
+ * checkpoint I/O are one loop or one fwrite each); activations and their
+ * gradients are one flat block sized at create time for max_batch rows.
+ * Nothing is allocated after model_create.
+ *
+ * The Model struct is visible so architecture files (simple.c, later
+ * hybrid.c, complex.c) can wire into it; everyone else treats the fields as
+ * read-only except through the functions below (a checkpoint restore writes
+ * the blocks through model_read_block and sets rng and adam_step).
+ *
+ * Not here: file formats (the checkpoint module owns them), threading
+ * (cblas runs on OpenBLAS's pool, sized by the trainer), metrics.
+ */
+#ifndef MOESPEC_MODELS_MODEL_H
+#define MOESPEC_MODELS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "nn/adamw.h"
+#include "nn/rng.h"
+#include "util/err.h"
+
+typedef enum { ARCH_SIMPLE = 0, ARCH_HYBRID = 1, ARCH_COMPLEX = 2 } Arch;
+#define ARCH_COUNT 3
+
+/* "simple", "hybrid", "complex". */
+const char *arch_name(Arch a);
+/* Parses one of those names; ERR_USAGE naming the bad one otherwise. */
+int arch_parse(const char *name, Arch *out, Err *e);
+
+typedef struct ModelConfig {
+    Arch arch;
+    int D;            /* hidden size of the input */
+    int W;            /* base width (SPEC 5: 256, or D/2 if D < 512) */
+    int E;            /* experts per layer: scores per sample */
+    int K;            /* experts in each target set */
+    int L;            /* MoE layers: rows of the layer embedding */
+    int use_layer_id; /* 1: learned layer embedding; 0: --no-layer-id */
+    float dropout;    /* drop probability in training, [0, 1) (simple: 0.1) */
+    int window;       /* tokens per window of the windowed models (hybrid,
+                         complex; default 32); unused by simple */
+    uint64_t seed;    /* initialisation and dropout streams */
+    AdamWConfig adamw;
+    float clip;       /* global grad-norm limit (1.0); 0 = no clipping */
+} ModelConfig;
+
+/* SPEC 5 defaults for an architecture on data of shape (D, E, K, L). */
+void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L);
+
+/* Parameters a configuration has (0 for an architecture not built yet). */
+size_t model_config_param_count(const ModelConfig *c);
+
+/* One batch as the trainer hands it over. The arrays are the caller's and
+ * must stay valid and unchanged from model_forward until model_backward.
+ * Windowed models (later) take n = windows × window rows, each window
+ * `window` consecutive tokens (oldest first) of one sequence at one layer;
+ * their future-token targets will be added here as optional arrays. */
+typedef struct Batch {
+    size_t n;              /* rows (samples), 1..max_batch */
+    const float *hidden;   /* [n][D] input hidden states, f32 */
+    const int32_t *layer;  /* [n] input layer id in [0, L); may be NULL when
+                              the model has no layer embedding */
+} Batch;
+
+typedef struct Model Model;
+
+/* What an architecture provides (see simple.c). forward returns the mean
+ * loss when targets is not NULL; ids are already checked. */
+typedef struct ModelOps {
+    size_t (*param_count)(const ModelConfig *c);
+    size_t (*act_count)(const ModelConfig *c, size_t max_batch);
+    void (*init)(Model *m, Rng *init_rng);
+    double (*forward)(Model *m, const Batch *b, const int32_t *targets, int training);
+    void (*backward)(Model *m);
+} ModelOps;
+
+struct Model {
+    const ModelOps *ops;
+    ModelConfig cfg;
+    size_t max_batch;
+    size_t n_params;
+    float *params;   /* [n_params] in the architecture's documented order */
+    float *grads;    /* [n_params] */
+    float *adam_m;   /* [n_params] AdamW first moment */
+    float *adam_v;   /* [n_params] AdamW second moment */
+    size_t n_acts;
+    float *acts;     /* [n_acts] activations and activation gradients */
+    float *scores;   /* [max_batch][E] raw expert scores (logits), in acts */
+    Rng rng;         /* dropout stream; part of the training state */
+    uint64_t adam_step; /* AdamW updates applied so far */
+    /* the last forward, for backward */
+    Batch batch;
+    const int32_t *targets; /* [n][K] or NULL */
+    int training;
+    int can_backward;       /* a forward with targets ran since the last backward */
+};
+
+/* Builds a model for batches of up to max_batch rows with the pinned
+ * initialisation of SPEC 5 drawn from cfg->seed. ERR_USAGE for a bad
+ * configuration or an architecture not built yet; ERR_RUNTIME when memory
+ * runs out. */
+int model_create(const ModelConfig *cfg, size_t max_batch, Model **out, Err *e);
+void model_free(Model *m);
+
+size_t model_param_count(const Model *m);
+
+/* Runs the model on b (training: dropout on, masks drawn from m->rng).
+ * With targets ([n][K] expert ids in gate order) *loss is the mean loss and
+ * backward becomes possible; without, *loss is NAN. loss may be NULL.
+ * ERR_USAGE when n is 0 or above max_batch; ERR_INPUT naming the row when a
+ * layer or expert id is out of range; ERR_RUNTIME when the loss is not
+ * finite (SPEC 5: the run halts, never a silent zero). */
+int model_forward(Model *m, const Batch *b, const int32_t *targets, int training, double *loss,
+                  Err *e);
+
+/* Expert scores of the last forward's rows: [n][E]. */
+const float *model_scores(const Model *m);
+
+void model_zero_grad(Model *m);
+
+/* Adds the gradient of the last forward's loss into the gradient block.
+ * ERR_USAGE unless a forward with targets came before. */
+int model_backward(Model *m, Err *e);
+
+/* Clips the gradient to cfg.clip (global L2 norm), then one AdamW step at
+ * learning rate lr. *grad_norm (may be NULL) gets the norm before clipping.
+ * A non-finite norm is ERR_RUNTIME and changes nothing. */
+int model_update(Model *m, float lr, double *grad_norm, Err *e);
+
+/* The flat blocks, for checkpoints. Raw little-endian float32, n_params
+ * each; the caller owns framing, checksums and the file. */
+typedef enum { MODEL_PARAMS = 0, MODEL_ADAM_M, MODEL_ADAM_V } ModelBlock;
+float *model_block(Model *m, ModelBlock which);
+/* Writes the block at f's position; ERR_RUNTIME on a write error. */
+int model_write_block(const Model *m, ModelBlock which, FILE *f, const char *path, Err *e);
+/* Reads a block written by model_write_block. The block is replaced only
+ * when all of it was read and every value is finite (and v >= 0): else
+ * ERR_INPUT naming path and the byte offset, and the model is unchanged. */
+int model_read_block(Model *m, ModelBlock which, FILE *f, const char *path, Err *e);
+
+#endif

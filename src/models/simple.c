@@ -1,0 +1,226 @@
+/*
+ * simple.c: the simple predictor (see simple.h for the architecture and
+ * the parameter order), wired from src/nn kernels over the model's flat
+ * parameter and activation blocks.
+ *
+ * Not here: anything architecture-independent (checks, optimizer, I/O are
+ * model.c's), and no allocation: every buffer is a slice of the blocks
+ * model_create sized with simple_param_count / simple_act_count.
+ */
+#include "models/simple.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "nn/activation.h"
+#include "nn/embedding.h"
+#include "nn/layernorm.h"
+#include "nn/linear.h"
+#include "nn/loss.h"
+
+#define SIMPLE_BLOCKS 2
+
+/* Slices of a parameter-sized block (params or grads). */
+typedef struct SimpleParams {
+    float *w1, *b1;                  /* [W][D], [W] */
+    float *emb;                      /* [L][W], NULL with --no-layer-id */
+    float *w[SIMPLE_BLOCKS];         /* [W][W] */
+    float *b[SIMPLE_BLOCKS];         /* [W] */
+    float *gamma[SIMPLE_BLOCKS];     /* [W] LayerNorm scale */
+    float *beta[SIMPLE_BLOCKS];      /* [W] LayerNorm shift */
+    float *wo, *bo;                  /* [E][W], [E] */
+} SimpleParams;
+
+/* Slices of the activation block, each sized for max_batch rows (B). */
+typedef struct SimpleActs {
+    float *h1;                       /* [B][W] first Linear (+ layer embedding) */
+    float *lin[SIMPLE_BLOCKS];       /* [B][W] block Linear output */
+    float *norm[SIMPLE_BLOCKS];      /* [B][W] LayerNorm output */
+    float *mean[SIMPLE_BLOCKS];      /* [B] */
+    float *rstd[SIMPLE_BLOCKS];      /* [B] */
+    float *relu[SIMPLE_BLOCKS];      /* [B][W] */
+    float *mask[SIMPLE_BLOCKS];      /* [B][W] dropout mask (0 or 1/(1-p)) */
+    float *drop[SIMPLE_BLOCKS];      /* [B][W] block output */
+    float *logits;                   /* [B][E] the scores */
+    float *probs;                    /* [B][E] softmax, saved for backward */
+    /* gradients of the above (same shapes) */
+    float *dh1, *dlin[SIMPLE_BLOCKS], *dnorm[SIMPLE_BLOCKS], *drelu[SIMPLE_BLOCKS],
+        *ddrop[SIMPLE_BLOCKS], *dlogits;
+} SimpleActs;
+
+/* Hands out consecutive slices of a block; returns the total when base is
+ * NULL, so counting and laying out are the same code. */
+static float *take(float **cursor, size_t n)
+{
+    float *p = *cursor;
+    *cursor += n;
+    return p;
+}
+
+static size_t simple_layout_params(SimpleParams *p, float *base, const ModelConfig *c)
+{
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    float *cur = base;
+    p->w1 = take(&cur, W * D);
+    p->b1 = take(&cur, W);
+    p->emb = c->use_layer_id ? take(&cur, L * W) : NULL;
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        p->w[i] = take(&cur, W * W);
+        p->b[i] = take(&cur, W);
+        p->gamma[i] = take(&cur, W);
+        p->beta[i] = take(&cur, W);
+    }
+    p->wo = take(&cur, E * W);
+    p->bo = take(&cur, E);
+    return (size_t)(cur - base);
+}
+
+static size_t simple_layout_acts(SimpleActs *a, float *base, const ModelConfig *c, size_t B)
+{
+    size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
+    float *cur = base;
+    a->h1 = take(&cur, BW);
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        a->lin[i] = take(&cur, BW);
+        a->norm[i] = take(&cur, BW);
+        a->mean[i] = take(&cur, B);
+        a->rstd[i] = take(&cur, B);
+        a->relu[i] = take(&cur, BW);
+        a->mask[i] = take(&cur, BW);
+        a->drop[i] = take(&cur, BW);
+    }
+    a->logits = take(&cur, BE);
+    a->probs = take(&cur, BE);
+    a->dh1 = take(&cur, BW);
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        a->dlin[i] = take(&cur, BW);
+        a->dnorm[i] = take(&cur, BW);
+        a->drelu[i] = take(&cur, BW);
+        a->ddrop[i] = take(&cur, BW);
+    }
+    a->dlogits = take(&cur, BE);
+    return (size_t)(cur - base);
+}
+
+/* The sizes the layouts above hand out (checked against them in debug
+ * builds by simple_init). */
+static size_t simple_param_count(const ModelConfig *c)
+{
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    return W * D + W + (c->use_layer_id ? L * W : 0) + SIMPLE_BLOCKS * (W * W + 3 * W) +
+           E * W + E;
+}
+
+static size_t simple_act_count(const ModelConfig *c, size_t B)
+{
+    size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
+    return BW + SIMPLE_BLOCKS * (5 * BW + 2 * B) + 2 * BE + BW + SIMPLE_BLOCKS * 4 * BW + BE;
+}
+
+static void xavier_uniform(float *w, size_t fan_out, size_t fan_in, Rng *r)
+{
+    double bound = sqrt(6.0 / (double)(fan_in + fan_out));
+    for (size_t i = 0; i < fan_out * fan_in; i++)
+        w[i] = (float)(bound * (2.0 * rng_uniform(r) - 1.0));
+}
+
+/* SPEC 5's pinned initialisation: Xavier-uniform weights, zero biases,
+ * LayerNorm γ=1 β=0, layer embedding N(0, 1) (the block is zero already);
+ * also points m->scores at the logits. */
+static void simple_init(Model *m, Rng *r)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    SimpleParams p;
+    SimpleActs a;
+    size_t np = simple_layout_params(&p, m->params, c);
+    size_t na = simple_layout_acts(&a, m->acts, c, m->max_batch);
+    assert(np == m->n_params && na == m->n_acts);
+    (void)np, (void)na;
+    m->scores = a.logits;
+    xavier_uniform(p.w1, W, D, r);
+    if (p.emb)
+        for (size_t i = 0; i < L * W; i++)
+            p.emb[i] = (float)rng_normal(r);
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        xavier_uniform(p.w[i], W, W, r);
+        for (size_t j = 0; j < W; j++)
+            p.gamma[i][j] = 1.0f;
+    }
+    xavier_uniform(p.wo, E, W, r);
+}
+
+static double simple_forward(Model *m, const Batch *bt, const int32_t *targets, int training)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t n = bt->n, D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E;
+    SimpleParams p;
+    SimpleActs a;
+    simple_layout_params(&p, m->params, c);
+    simple_layout_acts(&a, m->acts, c, m->max_batch);
+
+    linear_forward(a.h1, bt->hidden, p.w1, p.b1, n, D, W);
+    if (p.emb)
+        embedding_add_forward(a.h1, bt->layer, p.emb, n, W);
+    const float *x = a.h1;
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        linear_forward(a.lin[i], x, p.w[i], p.b[i], n, W, W);
+        layernorm_forward(a.norm[i], a.mean[i], a.rstd[i], a.lin[i], p.gamma[i], p.beta[i], n, W);
+        relu_forward(a.relu[i], a.norm[i], n * W);
+        /* Evaluation is dropout with p = 0: mask 1, no draws from m->rng. */
+        dropout_forward(a.drop[i], a.mask[i], a.relu[i], n * W, training ? c->dropout : 0.0f,
+                        &m->rng);
+        x = a.drop[i];
+    }
+    linear_forward(a.logits, x, p.wo, p.bo, n, W, E);
+    if (!targets)
+        return (double)NAN;
+    return softmax_ce_forward(a.probs, NULL, a.logits, targets, n, E, (size_t)c->K);
+}
+
+static void simple_backward(Model *m)
+{
+    const ModelConfig *c = &m->cfg;
+    const Batch *bt = &m->batch;
+    size_t n = bt->n, D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E;
+    SimpleParams p, g;
+    SimpleActs a;
+    simple_layout_params(&p, m->params, c);
+    simple_layout_params(&g, m->grads, c);
+    simple_layout_acts(&a, m->acts, c, m->max_batch);
+
+    /* Activation gradients accumulate too, so clear this batch's rows. */
+    memset(a.dh1, 0, n * W * sizeof *a.dh1);
+    memset(a.dlogits, 0, n * E * sizeof *a.dlogits);
+    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
+        memset(a.dlin[i], 0, n * W * sizeof(float));
+        memset(a.dnorm[i], 0, n * W * sizeof(float));
+        memset(a.drelu[i], 0, n * W * sizeof(float));
+        memset(a.ddrop[i], 0, n * W * sizeof(float));
+    }
+
+    softmax_ce_backward(a.dlogits, a.probs, m->targets, 1.0f, n, E, (size_t)c->K);
+    linear_backward(a.ddrop[SIMPLE_BLOCKS - 1], g.wo, g.bo, a.dlogits, a.drop[SIMPLE_BLOCKS - 1],
+                    p.wo, n, W, E);
+    for (int i = SIMPLE_BLOCKS - 1; i >= 0; i--) {
+        dropout_backward(a.drelu[i], a.ddrop[i], a.mask[i], n * W);
+        relu_backward(a.dnorm[i], a.drelu[i], a.relu[i], n * W);
+        layernorm_backward(a.dlin[i], g.gamma[i], g.beta[i], a.dnorm[i], a.lin[i], a.mean[i],
+                           a.rstd[i], p.gamma[i], n, W);
+        float *din = i > 0 ? a.ddrop[i - 1] : a.dh1;
+        const float *in = i > 0 ? a.drop[i - 1] : a.h1;
+        linear_backward(din, g.w[i], g.b[i], a.dlin[i], in, p.w[i], n, W, W);
+    }
+    if (g.emb)
+        embedding_backward(g.emb, a.dh1, bt->layer, n, W);
+    linear_backward(NULL, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
+}
+
+const ModelOps simple_ops = {
+    .param_count = simple_param_count,
+    .act_count = simple_act_count,
+    .init = simple_init,
+    .forward = simple_forward,
+    .backward = simple_backward,
+};

@@ -1,0 +1,637 @@
+/*
+ * test_simple.c: tests of the model interface (src/models/model.h) through
+ * the simple predictor: its parameter count, PyTorch fixtures (logits, loss,
+ * every gradient, ten AdamW steps with clipping and the schedule), a
+ * finite-difference check of the whole model, the pinned initialisation,
+ * exact resume, argument and data errors, and block I/O.
+ *
+ * The fixtures come from tests/fixtures/make_simple_fixture.py (format in
+ * its docstring); this file never needs PyTorch.
+ */
+#include "test_util.h"
+
+#include <unistd.h>
+
+#include "models/model.h"
+#include "nn/adamw.h"
+
+/* ---- fixture reading ---- */
+typedef struct {
+    unsigned char *buf;
+    size_t len;
+} Fixture;
+
+static void fx_load(Fixture *fx, const char *name)
+{
+    const char *path = test_fixture_path(name);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        print_error("cannot open fixture %s\n", path);
+    assert_non_null(f);
+    fx->buf = malloc(1 << 20);
+    assert_non_null(fx->buf);
+    fx->len = fread(fx->buf, 1, 1 << 20, f);
+    fclose(f);
+    assert_true(fx->len > 16 && memcmp(fx->buf, "MOESPEC-FIXTURE1", 16) == 0);
+}
+
+/* Copies record `name` (type 'd' or 'i', n elements) into a new array. */
+static void *fx_get(const Fixture *fx, const char *name, char type, size_t n)
+{
+    size_t off = 16;
+    while (off + 13 <= fx->len) {
+        uint32_t nlen;
+        uint64_t count;
+        memcpy(&nlen, fx->buf + off, 4);
+        char t = (char)fx->buf[off + 4 + nlen];
+        memcpy(&count, fx->buf + off + 5 + nlen, 8);
+        size_t data = off + 13 + nlen, bytes = (size_t)count * (t == 'd' ? 8 : 4);
+        assert_true(data + bytes <= fx->len);
+        if (nlen == strlen(name) && memcmp(fx->buf + off + 4, name, nlen) == 0) {
+            assert_int_equal(t, type);
+            assert_int_equal(count, n);
+            void *out = malloc(bytes ? bytes : 1);
+            assert_non_null(out);
+            memcpy(out, fx->buf + data, bytes);
+            return out;
+        }
+        off = data + bytes;
+    }
+    print_error("fixture record %s missing\n", name);
+    fail();
+    return NULL;
+}
+
+static float *to_float(double *d, size_t n)
+{
+    float *f = malloc(n * sizeof *f);
+    assert_non_null(f);
+    for (size_t i = 0; i < n; i++)
+        f[i] = (float)d[i];
+    free(d);
+    return f;
+}
+
+/* One fixture case, loaded. */
+typedef struct {
+    int B, D, W, E, K, L, use_layer_id, steps, planned, warmup;
+    uint64_t seed_grad, seed_steps;
+    double dropout, lr, clip, wd, beta1, beta2, eps;
+    float *x, *params;
+    int32_t *layer, *targets;
+    double *logits_eval, *logits, *loss, *grads;
+    double *step_loss, *step_norm, *step_lr, *params_final;
+    size_t P;
+} SimpleFx;
+
+static void simplefx_load(SimpleFx *s, const char *name)
+{
+    Fixture fx;
+    fx_load(&fx, name);
+    int32_t *cfg = fx_get(&fx, "cfg", 'i', 12);
+    s->B = cfg[0], s->D = cfg[1], s->W = cfg[2], s->E = cfg[3], s->K = cfg[4], s->L = cfg[5];
+    s->use_layer_id = cfg[6], s->steps = cfg[7], s->planned = cfg[8], s->warmup = cfg[9];
+    s->seed_grad = (uint64_t)cfg[10], s->seed_steps = (uint64_t)cfg[11];
+    free(cfg);
+    double *h = fx_get(&fx, "hyper", 'd', 7);
+    s->dropout = h[0], s->lr = h[1], s->clip = h[2], s->wd = h[3];
+    s->beta1 = h[4], s->beta2 = h[5], s->eps = h[6];
+    free(h);
+    size_t B = (size_t)s->B, E = (size_t)s->E, W = (size_t)s->W, D = (size_t)s->D;
+    s->P = D * W + W + (s->use_layer_id ? (size_t)s->L * W : 0) + 2 * (W * W + 3 * W) + E * W + E;
+    s->x = to_float(fx_get(&fx, "x", 'd', B * D), B * D);
+    s->layer = fx_get(&fx, "layer", 'i', B);
+    s->targets = fx_get(&fx, "targets", 'i', B * (size_t)s->K);
+    s->params = to_float(fx_get(&fx, "params", 'd', s->P), s->P);
+    s->logits_eval = fx_get(&fx, "logits_eval", 'd', B * E);
+    s->logits = fx_get(&fx, "logits", 'd', B * E);
+    s->loss = fx_get(&fx, "loss", 'd', 1);
+    s->grads = fx_get(&fx, "grads", 'd', s->P);
+    s->step_loss = fx_get(&fx, "step_loss", 'd', (size_t)s->steps);
+    s->step_norm = fx_get(&fx, "step_norm", 'd', (size_t)s->steps);
+    s->step_lr = fx_get(&fx, "step_lr", 'd', (size_t)s->steps);
+    s->params_final = fx_get(&fx, "params_final", 'd', s->P);
+    free(fx.buf);
+}
+
+static void simplefx_free(SimpleFx *s)
+{
+    free(s->x), free(s->params), free(s->layer), free(s->targets);
+    free(s->logits_eval), free(s->logits), free(s->loss), free(s->grads);
+    free(s->step_loss), free(s->step_norm), free(s->step_lr), free(s->params_final);
+}
+
+/* A model with the fixture's configuration and weights. */
+static Model *simplefx_model(const SimpleFx *s)
+{
+    ModelConfig c;
+    model_config_default(&c, ARCH_SIMPLE, s->D, s->E, s->K, s->L);
+    c.W = s->W;
+    c.use_layer_id = s->use_layer_id;
+    c.dropout = (float)s->dropout;
+    c.clip = (float)s->clip;
+    c.adamw = (AdamWConfig){(float)s->beta1, (float)s->beta2, (float)s->eps, (float)s->wd};
+    Model *m;
+    Err e;
+    assert_int_equal(model_create(&c, (size_t)s->B, &m, &e), 0);
+    assert_int_equal(model_param_count(m), s->P);
+    memcpy(m->params, s->params, s->P * sizeof *m->params);
+    return m;
+}
+
+static double max_abs_diff(const float *a, const double *ref, size_t n)
+{
+    double w = 0.0;
+    for (size_t i = 0; i < n; i++)
+        w = fmax(w, fabs((double)a[i] - ref[i]));
+    return w;
+}
+
+static double *to_double(const float *f, size_t n)
+{
+    double *d = malloc(n * sizeof *d);
+    assert_non_null(d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = (double)f[i];
+    return d;
+}
+
+/* Tolerances of the float32 model against the float64 reference. Forward
+ * values are O(1) and pass through 4 layers: atol 1e-5, rtol 1e-4.
+ * Gradients pass back through two LayerNorms, which divide by the row's
+ * std: atol 2e-5, rtol 1e-3. */
+#define LOGIT_ATOL 1e-5
+#define LOGIT_RTOL 1e-4
+#define GRAD_ATOL 2e-5
+#define GRAD_RTOL 1e-3
+
+static void check_fixture_once(const char *name)
+{
+    SimpleFx s;
+    simplefx_load(&s, name);
+    Model *m = simplefx_model(&s);
+    size_t BE = (size_t)s.B * (size_t)s.E;
+    Batch b = {(size_t)s.B, s.x, s.layer};
+    Err e;
+    double loss;
+    rng_seed(&m->rng, s.seed_grad);
+    Rng before = m->rng;
+    assert_int_equal(model_forward(m, &b, NULL, 0, &loss, &e), 0);
+    assert_true(isnan(loss));
+    assert_memory_equal(&before, &m->rng, sizeof before); /* evaluation draws nothing */
+    double *got = to_double(model_scores(m), BE);
+    print_message("  %s: eval logits max diff %.2g\n", name,
+                  max_abs_diff(model_scores(m), s.logits_eval, BE));
+    assert_close_d(got, s.logits_eval, BE, LOGIT_ATOL, LOGIT_RTOL);
+    free(got);
+
+    assert_int_equal(model_forward(m, &b, s.targets, 1, &loss, &e), 0);
+    got = to_double(model_scores(m), BE);
+    print_message("  %s: train logits max diff %.2g, loss %.9f vs %.9f\n", name,
+                  max_abs_diff(model_scores(m), s.logits, BE), loss, s.loss[0]);
+    assert_close_d(got, s.logits, BE, LOGIT_ATOL, LOGIT_RTOL);
+    assert_close_d(&loss, s.loss, 1, 1e-6, 1e-6);
+    free(got);
+
+    model_zero_grad(m);
+    assert_int_equal(model_backward(m, &e), 0);
+    got = to_double(m->grads, s.P);
+    print_message("  %s: %zu gradients max diff %.2g\n", name, s.P,
+                  max_abs_diff(m->grads, s.grads, s.P));
+    assert_close_d(got, s.grads, s.P, GRAD_ATOL, GRAD_RTOL);
+    free(got);
+    model_free(m);
+    simplefx_free(&s);
+}
+
+/* Ensure that logits (evaluation and training mode, with the fixture's
+ * dropout masks), loss and every gradient match PyTorch in float64. */
+static void test_simple_matches_pytorch(void **state)
+{
+    (void)state;
+    check_fixture_once("simple_layerid.bin");
+    check_fixture_once("simple_nolayerid.bin");
+}
+
+static void check_fixture_steps(const char *name)
+{
+    SimpleFx s;
+    simplefx_load(&s, name);
+    Model *m = simplefx_model(&s);
+    Batch b = {(size_t)s.B, s.x, s.layer};
+    Err e;
+    double loss[64], norm[64], lr[64], worst_loss = 0.0;
+    assert_true(s.steps <= 64);
+    rng_seed(&m->rng, s.seed_steps);
+    for (int t = 0; t < s.steps; t++) {
+        lr[t] = schedule_lr(s.lr, (uint64_t)t, (uint64_t)s.planned, (uint64_t)s.warmup);
+        assert_int_equal(model_forward(m, &b, s.targets, 1, &loss[t], &e), 0);
+        model_zero_grad(m);
+        assert_int_equal(model_backward(m, &e), 0);
+        assert_int_equal(model_update(m, (float)lr[t], &norm[t], &e), 0);
+        worst_loss = fmax(worst_loss, fabs(loss[t] - s.step_loss[t]));
+    }
+    print_message("  %s: %d AdamW steps, loss %.6f -> %.6f, max loss diff %.2g, final "
+                  "params max diff %.2g\n",
+                  name, s.steps, loss[0], loss[s.steps - 1], worst_loss,
+                  max_abs_diff(m->params, s.params_final, s.P));
+    assert_close_d(lr, s.step_lr, (size_t)s.steps, 1e-15, 1e-12);
+    assert_close_d(loss, s.step_loss, (size_t)s.steps, 1e-5, 1e-5);
+    assert_close_d(norm, s.step_norm, (size_t)s.steps, 1e-5, 1e-4);
+    double *got = to_double(m->params, s.P);
+    assert_close_d(got, s.params_final, s.P, 1e-4, 1e-4);
+    assert_true(m->adam_step == (uint64_t)s.steps);
+    free(got);
+    model_free(m);
+    simplefx_free(&s);
+}
+
+/* Ensure that ten training steps (dropout, clipping at the fixture's limit,
+ * warm-up then cosine) give PyTorch's losses, gradient norms and final
+ * parameters. */
+static void test_simple_adamw_steps(void **state)
+{
+    (void)state;
+    check_fixture_steps("simple_layerid.bin");
+    check_fixture_steps("simple_nolayerid.bin");
+}
+
+/* Ensure that the parameter count is SPEC 5's 672,572 at D=2048, W=256,
+ * E=60 without the layer embedding, and L·W more with it. */
+static void test_simple_param_count(void **state)
+{
+    (void)state;
+    ModelConfig c;
+    model_config_default(&c, ARCH_SIMPLE, 2048, 60, 4, 24);
+    assert_int_equal(c.W, 256);
+    c.use_layer_id = 0;
+    assert_int_equal(model_config_param_count(&c), 672572);
+    Model *m;
+    Err e;
+    assert_int_equal(model_create(&c, 4, &m, &e), 0);
+    print_message("  simple, D=2048 W=256 E=60, no layer id: %zu parameters\n",
+                  model_param_count(m));
+    assert_int_equal(model_param_count(m), 672572);
+    model_free(m);
+    c.use_layer_id = 1;
+    assert_int_equal(model_config_param_count(&c), 672572 + 24 * 256);
+    print_message("  simple, D=2048 W=256 E=60, layer id (L=24): %zu parameters\n",
+                  model_config_param_count(&c));
+    model_config_default(&c, ARCH_SIMPLE, 300, 60, 4, 24);
+    assert_int_equal(c.W, 150); /* D < 512: W = D/2 */
+}
+
+static double fd_loss(Model *m, const Batch *b, const int32_t *targets, const Rng *start)
+{
+    double loss;
+    Err e;
+    m->rng = *start;
+    assert_int_equal(model_forward(m, b, targets, 1, &loss, &e), 0);
+    return loss;
+}
+
+static void check_fd_model(const char *name)
+{
+    SimpleFx s;
+    simplefx_load(&s, name);
+    Model *m = simplefx_model(&s);
+    Batch b = {(size_t)s.B, s.x, s.layer};
+    Err e;
+    Rng start;
+    rng_seed(&start, s.seed_grad);
+    fd_loss(m, &b, s.targets, &start);
+    model_zero_grad(m);
+    assert_int_equal(model_backward(m, &e), 0);
+    double *ana = to_double(m->grads, s.P), *num = malloc(s.P * sizeof *num);
+    assert_non_null(num);
+    const double h = 1e-3;
+    double worst = 0.0;
+    for (size_t i = 0; i < s.P; i++) {
+        float p0 = m->params[i];
+        float pp = (float)((double)p0 + h), pm = (float)((double)p0 - h);
+        m->params[i] = pp;
+        double lp = fd_loss(m, &b, s.targets, &start);
+        m->params[i] = pm;
+        double lm = fd_loss(m, &b, s.targets, &start);
+        m->params[i] = p0;
+        num[i] = (lp - lm) / ((double)pp - (double)pm);
+        worst = fmax(worst, fabs(num[i] - ana[i]));
+    }
+    print_message("  %s: finite differences over %zu parameters, max diff %.2g\n", name, s.P,
+                  worst);
+    assert_close_d(ana, num, s.P, 2e-4, 2e-3);
+    free(ana), free(num);
+    model_free(m);
+    simplefx_free(&s);
+}
+
+/* Ensure that the whole model's backward (training mode, dropout masks held
+ * fixed by restoring the RNG state) matches central differences of the
+ * loss, with and without the layer embedding. */
+static void test_simple_fd(void **state)
+{
+    (void)state;
+    check_fd_model("simple_layerid.bin");
+    check_fd_model("simple_nolayerid.bin");
+}
+
+/* Ensure that the pinned initialisation holds: Xavier-uniform bounds,
+ * zero biases and LayerNorm β, γ = 1, layer embedding ~ N(0, 1), and that
+ * it depends on the seed only. */
+static void test_simple_init(void **state)
+{
+    (void)state;
+    ModelConfig c;
+    model_config_default(&c, ARCH_SIMPLE, 512, 60, 4, 24);
+    Model *m, *m2;
+    Err e;
+    assert_int_equal(model_create(&c, 8, &m, &e), 0);
+    assert_int_equal(model_create(&c, 16, &m2, &e), 0);
+    assert_memory_equal(m->params, m2->params, m->n_params * sizeof(float));
+    size_t D = 512, W = 256, E = 60, L = 24;
+    const float *p = m->params;
+    double bound = sqrt(6.0 / (double)(D + W)), wmax = 0.0;
+    for (size_t i = 0; i < W * D; i++)
+        wmax = fmax(wmax, fabs((double)p[i]));
+    assert_true(wmax <= bound && wmax > 0.99 * bound);
+    p += W * D;
+    for (size_t i = 0; i < W; i++)
+        assert_true(p[i] == 0.0f); /* b1 */
+    p += W;
+    double sum = 0.0, sq = 0.0;
+    for (size_t i = 0; i < L * W; i++)
+        sum += (double)p[i], sq += (double)p[i] * (double)p[i];
+    assert_true(fabs(sum / (double)(L * W)) < 0.05 && fabs(sq / (double)(L * W) - 1.0) < 0.05);
+    p += L * W;
+    for (int blk = 0; blk < 2; blk++) {
+        wmax = 0.0;
+        for (size_t i = 0; i < W * W; i++)
+            wmax = fmax(wmax, fabs((double)p[i]));
+        assert_true(wmax <= sqrt(6.0 / (double)(2 * W)) && wmax > 0.99 * sqrt(3.0 / (double)W));
+        p += W * W;
+        for (size_t i = 0; i < W; i++)
+            assert_true(p[i] == 0.0f && p[W + i] == 1.0f && p[2 * W + i] == 0.0f);
+        p += 3 * W;
+    }
+    wmax = 0.0;
+    for (size_t i = 0; i < E * W; i++)
+        wmax = fmax(wmax, fabs((double)p[i]));
+    assert_true(wmax <= sqrt(6.0 / (double)(E + W)) && wmax > 0.98 * sqrt(6.0 / (double)(E + W)));
+    for (size_t i = 0; i < E; i++)
+        assert_true(p[E * W + i] == 0.0f);
+    model_free(m2);
+    c.seed = 2;
+    assert_int_equal(model_create(&c, 8, &m2, &e), 0);
+    assert_true(memcmp(m->params, m2->params, m->n_params * sizeof(float)) != 0);
+    model_free(m);
+    model_free(m2);
+}
+
+/* A small learnable task: targets are the top-K of a fixed random
+ * projection of the input, plus the layer id shifting the experts. */
+typedef struct {
+    float x[64 * 16];
+    int32_t layer[64], targets[64 * 2];
+} Toy;
+
+static void toy_batch(Toy *t, Rng *r)
+{
+    static const int D = 16, E = 8;
+    for (int i = 0; i < 64; i++) {
+        float s[8] = {0};
+        for (int d = 0; d < D; d++)
+            t->x[i * D + d] = (float)rng_normal(r);
+        t->layer[i] = (int32_t)rng_below(r, 3);
+        for (int e = 0; e < E; e++)
+            for (int d = 0; d < D; d++)
+                s[e] += t->x[i * D + d] * (float)(((e * 7 + d * 3) % 5) - 2);
+        for (int k = 0; k < 2; k++) {
+            int best = 0;
+            for (int e = 1; e < E; e++)
+                if (s[e] > s[best])
+                    best = e;
+            t->targets[i * 2 + k] = (best + t->layer[i]) % E;
+            s[best] = -INFINITY;
+        }
+    }
+}
+
+static void toy_train(Model *m, int steps, uint64_t data_seed)
+{
+    Rng r;
+    rng_seed(&r, data_seed);
+    Toy t;
+    Err e;
+    for (int s = 0; s < steps; s++) {
+        toy_batch(&t, &r);
+        Batch b = {64, t.x, t.layer};
+        assert_int_equal(model_forward(m, &b, t.targets, 1, NULL, &e), 0);
+        model_zero_grad(m);
+        assert_int_equal(model_backward(m, &e), 0);
+        float lr = (float)schedule_lr(1e-2, m->adam_step, 600, 100);
+        assert_int_equal(model_update(m, lr, NULL, &e), 0);
+    }
+}
+
+static double toy_eval(Model *m)
+{
+    Rng r;
+    rng_seed(&r, 999);
+    Toy t;
+    toy_batch(&t, &r);
+    Batch b = {64, t.x, t.layer};
+    double loss;
+    Err e;
+    assert_int_equal(model_forward(m, &b, t.targets, 0, &loss, &e), 0);
+    return loss;
+}
+
+static Model *toy_model(void)
+{
+    ModelConfig c;
+    model_config_default(&c, ARCH_SIMPLE, 16, 8, 2, 3);
+    c.W = 32;
+    Model *m;
+    Err e;
+    assert_int_equal(model_create(&c, 64, &m, &e), 0);
+    return m;
+}
+
+/* Ensure that training lowers the validation loss on a learnable task
+ * towards its floor log K. */
+static void test_simple_learns(void **state)
+{
+    (void)state;
+    Model *m = toy_model();
+    double before = toy_eval(m);
+    toy_train(m, 600, 1);
+    double after = toy_eval(m);
+    print_message("  toy task: val loss %.4f -> %.4f (floor log 2 = %.4f)\n", before, after,
+                  log(2.0));
+    assert_true(after < before - 0.8 && after < log(2.0) + 0.5);
+    model_free(m);
+}
+
+/* Ensure that a run stopped after 30 steps and resumed from its saved
+ * state (parameters, moments, RNG, step) ends bit-identical to an
+ * uninterrupted 60-step run. */
+static void test_simple_resume_exact(void **state)
+{
+    (void)state;
+    Model *a = toy_model(), *b = toy_model();
+    toy_train(a, 30, 5);
+    /* the saved state, carried over by the block I/O of a checkpoint */
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    Err e;
+    for (int blk = MODEL_PARAMS; blk <= MODEL_ADAM_V; blk++)
+        assert_int_equal(model_write_block(a, (ModelBlock)blk, f, "tmp", &e), 0);
+    uint64_t rs[RNG_STATE_WORDS];
+    rng_save(&a->rng, rs);
+    rewind(f);
+    for (int blk = MODEL_PARAMS; blk <= MODEL_ADAM_V; blk++)
+        assert_int_equal(model_read_block(b, (ModelBlock)blk, f, "tmp", &e), 0);
+    fclose(f);
+    assert_int_equal(rng_restore(&b->rng, rs, &e), 0);
+    b->adam_step = a->adam_step;
+    /* both continue on the same data stream from step 30 */
+    Rng r;
+    rng_seed(&r, 77);
+    for (int s = 0; s < 30; s++) {
+        Toy t;
+        toy_batch(&t, &r);
+        Batch bt = {64, t.x, t.layer};
+        Model *ms[2] = {a, b};
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(model_forward(ms[k], &bt, t.targets, 1, NULL, &e), 0);
+            model_zero_grad(ms[k]);
+            assert_int_equal(model_backward(ms[k], &e), 0);
+            assert_int_equal(model_update(ms[k], 1e-3f, NULL, &e), 0);
+        }
+    }
+    assert_memory_equal(a->params, b->params, a->n_params * sizeof(float));
+    assert_memory_equal(a->adam_v, b->adam_v, a->n_params * sizeof(float));
+    model_free(a);
+    model_free(b);
+}
+
+/* Ensure that bad configurations, batches and ids are refused with the
+ * right class and a message naming the problem, and that misuse of
+ * backward is caught. */
+static void test_simple_errors(void **state)
+{
+    (void)state;
+    ModelConfig c;
+    Model *m = NULL;
+    Err e;
+    model_config_default(&c, ARCH_HYBRID, 16, 8, 2, 3);
+    assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
+    assert_non_null(strstr(e.msg, "hybrid"));
+    model_config_default(&c, ARCH_SIMPLE, 16, 8, 9, 3);
+    assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
+    assert_non_null(strstr(e.msg, "K=9"));
+    model_config_default(&c, ARCH_SIMPLE, 16, 8, 2, 3);
+    c.dropout = 1.0f;
+    assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
+    Arch a;
+    assert_int_equal(arch_parse("complex", &a, &e), 0);
+    assert_int_equal(a, ARCH_COMPLEX);
+    assert_int_equal(arch_parse("mlp", &a, &e), ERR_USAGE);
+    assert_non_null(strstr(e.msg, "'mlp'"));
+
+    m = toy_model();
+    float x[5 * 16] = {0};
+    int32_t layer[5] = {0, 1, 2, 3, 0}, t[10] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1};
+    Batch b = {5, x, layer};
+    assert_int_equal(model_backward(m, &e), ERR_USAGE);
+    assert_int_equal(model_forward(m, &b, t, 1, NULL, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "row 3: layer id 3"));
+    layer[3] = 2;
+    t[7] = 8;
+    assert_int_equal(model_forward(m, &b, t, 1, NULL, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "row 3: expert id 8"));
+    assert_int_equal(model_backward(m, &e), ERR_USAGE); /* the failed forward ran nothing */
+    t[7] = 7;
+    b.n = 65;
+    assert_int_equal(model_forward(m, &b, t, 1, NULL, &e), ERR_USAGE);
+    b.n = 0;
+    assert_int_equal(model_forward(m, &b, t, 1, NULL, &e), ERR_USAGE);
+    b.n = 5;
+    assert_int_equal(model_forward(m, &b, NULL, 0, NULL, &e), 0);
+    assert_int_equal(model_backward(m, &e), ERR_USAGE); /* no targets, no loss */
+
+    /* SPEC 5: a non-finite loss or gradient halts, never a silent zero */
+    x[7] = NAN;
+    double loss;
+    assert_int_equal(model_forward(m, &b, t, 1, &loss, &e), ERR_RUNTIME);
+    assert_non_null(strstr(e.msg, "non-finite loss"));
+    x[7] = 0.0f;
+    assert_int_equal(model_forward(m, &b, t, 1, &loss, &e), 0);
+    model_zero_grad(m);
+    assert_int_equal(model_backward(m, &e), 0);
+    m->grads[3] = INFINITY;
+    float p3 = m->params[3];
+    double norm;
+    assert_int_equal(model_update(m, 1e-3f, &norm, &e), ERR_RUNTIME);
+    assert_true(isinf(norm) && m->params[3] == p3 && m->adam_step == 0);
+    assert_non_null(strstr(e.msg, "non-finite gradient"));
+    model_free(m);
+}
+
+/* Ensure that block reads refuse a truncated or non-finite block, naming
+ * the file and byte offset, and leave the model unchanged. */
+static void test_simple_block_io_errors(void **state)
+{
+    (void)state;
+    Model *m = toy_model(), *m2 = toy_model();
+    Err e;
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite("HDR!", 1, 4, f), 4);
+    assert_int_equal(model_write_block(m, MODEL_PARAMS, f, "x.ckpt", &e), 0);
+    float saved = m2->params[0];
+    /* truncated: the block minus its last value */
+    assert_int_equal(fflush(f), 0);
+    assert_int_equal(ftruncate(fileno(f), (off_t)(4 + (m->n_params - 1) * sizeof(float))), 0);
+    fseek(f, 4, SEEK_SET);
+    assert_int_equal(model_read_block(m2, MODEL_PARAMS, f, "x.ckpt", &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "x.ckpt:4: parameter block truncated"));
+    assert_true(m2->params[0] == saved);
+    /* a NaN in the middle */
+    fseek(f, 0, SEEK_END);
+    float nan = NAN, neg = -1.0f;
+    assert_int_equal(fwrite(&nan, sizeof nan, 1, f), 1);
+    fseek(f, 4 + 10 * sizeof(float), SEEK_SET);
+    assert_int_equal(fwrite(&nan, sizeof nan, 1, f), 1);
+    fseek(f, 4, SEEK_SET);
+    assert_int_equal(model_read_block(m2, MODEL_PARAMS, f, "x.ckpt", &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "x.ckpt:44: parameter block value 10 is nan"));
+    assert_true(m2->params[0] == saved);
+    /* a negative second moment (v of a fresh model is all zero) */
+    fseek(f, 4, SEEK_SET);
+    assert_int_equal(model_write_block(m, MODEL_ADAM_V, f, "x.ckpt", &e), 0);
+    fseek(f, 4 + 10 * sizeof(float), SEEK_SET);
+    assert_int_equal(fwrite(&neg, sizeof neg, 1, f), 1);
+    fseek(f, 4, SEEK_SET);
+    assert_int_equal(model_read_block(m2, MODEL_ADAM_V, f, "x.ckpt", &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "AdamW second moment value 10 is -1"));
+    fclose(f);
+    model_free(m);
+    model_free(m2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_param_count),
+        cmocka_unit_test(test_simple_matches_pytorch),
+        cmocka_unit_test(test_simple_adamw_steps),
+        cmocka_unit_test(test_simple_fd),
+        cmocka_unit_test(test_simple_init),
+        cmocka_unit_test(test_simple_learns),
+        cmocka_unit_test(test_simple_resume_exact),
+        cmocka_unit_test(test_simple_errors),
+        cmocka_unit_test(test_simple_block_io_errors),
+    };
+    return cmocka_run_group_tests_name("simple", tests, NULL, NULL);
+}
