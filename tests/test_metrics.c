@@ -513,6 +513,11 @@ static void test_chance_equals_all_orderings(void **state)
         assert_true(fabs(r.cover[k - 1] - metrics_chance_cover(E, K, k)) < 1e-14);
     }
     assert_true(fabs(r.exact - metrics_chance_exact(E, K)) < 1e-14);
+    double ch[E], cr[E], cc[E];
+    metrics_chance_curves(E, K, ch, cr, cc);
+    assert_close_d(r.hit, ch, E, 1e-14, 0);
+    assert_close_d(r.recall, cr, E, 1e-14, 0);
+    assert_close_d(r.cover, cc, E, 1e-14, 0);
     metrics_result_free(&r);
     metrics_acc_free(a);
 }
