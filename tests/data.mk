@@ -4,3 +4,13 @@ TESTS += tests/test_traceset
 tests_test_traceset_SOURCES = tests/test_traceset.c tests/traceset_ref.c tests/traceset_ref.h
 tests_test_traceset_CFLAGS = $(TEST_CFLAGS)
 tests_test_traceset_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
+# synth helper: the synthetic MoE, profiles, routing statistics, gen command.
+check_PROGRAMS += tests/test_synth tests/test_routestats
+TESTS += tests/test_synth tests/test_routestats tests/gen.sh
+EXTRA_DIST += tests/gen.sh
+tests_test_synth_SOURCES = tests/test_synth.c
+tests_test_synth_CFLAGS = $(TEST_CFLAGS)
+tests_test_synth_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
+tests_test_routestats_SOURCES = tests/test_routestats.c
+tests_test_routestats_CFLAGS = $(TEST_CFLAGS)
+tests_test_routestats_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)

@@ -9,6 +9,10 @@ noinst_HEADERS += src/data/traceset.h src/data/checksum.h src/data/shard.h \
 # synth helper: add sources below (append lines like the two that follow)
 # src_data_libdata_a_SOURCES += src/data/synth.c
 # noinst_HEADERS += src/data/synth.h
+src_data_libdata_a_SOURCES += src/data/synth.c src/data/synth_model.c src/data/profile.c \
+	src/data/routestats.c
+noinst_HEADERS += src/data/synth.h src/data/synth_impl.h src/data/profile.h \
+	src/data/routestats.h
 # lead: batcher and split (append-only)
 src_data_libdata_a_SOURCES += src/data/batcher.c src/data/split.c
 noinst_HEADERS += src/data/batcher.h src/data/split.h
