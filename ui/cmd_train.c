@@ -1,14 +1,29 @@
 /*
- * cmd_train.c: the 'train' command (also `moespec` with no command).
- * Parses SPEC 9's options; the trainer and the dashboard are not built yet,
- * so after parsing it says so and exits 1.
+ * cmd_train.c: the 'train' command (also `moespec` with no command): SPEC 9's
+ * options into a TrainConfig, the demo data when --data is absent, then the
+ * headless trainer and the CSV export.
+ *
+ * Not built yet, and said so when asked for: the dashboard (training runs
+ * headless with a notice), checkpoints (--resume, --stop-at,
+ * --checkpoint-dir, --checkpoint-every are refused with exit 2), and the
+ * hybrid and complex architectures (refused with exit 2).
  */
+#include "config.h"
+
+#include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <dirent.h>
 
 #include "commands.h"
+#include "demo_data.h"
+#include "headless.h"
 #include "opts.h"
+#include "train/export.h"
+#include "train/trainer.h"
 
 static const char train_usage[] =
     "Usage: moespec [train] [OPTION]...\n"
@@ -16,12 +31,13 @@ static const char train_usage[] =
     "\n"
     "  --data DIR             trace set to train on (default: the demo set, generated\n"
     "                         once into $XDG_CACHE_HOME/moespec)\n"
-    "  --arch LIST            runs to train: simple,hybrid,complex (default all three)\n"
+    "  --arch LIST            runs to train, comma-separated, from simple,hybrid,complex\n"
+    "                         (default: every architecture built: simple)\n"
     "  --epochs N             epochs to plan (default 20)\n"
     "  --max-steps N          plan N steps instead of whole epochs\n"
-    "  --stop-at N            stop this invocation at step N with a checkpoint\n"
     "  --batch N              samples per step (default 1024)\n"
-    "  --lr X | ARCH=X        learning rate for all runs, or for one\n"
+    "  --lr X | ARCH=X        learning rate for all runs, or for one (repeatable;\n"
+    "                         defaults simple 1e-3, hybrid 5e-4, complex 3e-4)\n"
     "  --width W              base width (default 256, or D/2 if D < 512)\n"
     "  --window N             tokens in the windowed models' context (default 32)\n"
     "  --lookahead N          predict the experts of layer l+N (default 0)\n"
@@ -33,11 +49,11 @@ static const char train_usage[] =
     "  --eval-every N         evaluate every N steps (default 200)\n"
     "  --shards-per-group N   shards resident at once (default all)\n"
     "  --threads N            compute threads shared by all runs (default: cores)\n"
-    "  --headless             no dashboard; one progress line per evaluation\n"
+    "  --headless             no dashboard; one progress line per evaluation on stderr\n"
+    "                         (the dashboard is not built yet: training is headless)\n"
     "  --export DIR           CSV export directory\n"
-    "  --checkpoint-dir DIR   where RUN.ckpt files go (default ./moespec-checkpoints)\n"
-    "  --checkpoint-every N   checkpoint every N steps\n"
-    "  --resume FILE          resume a run from its checkpoint (repeatable)\n"
+    "  --checkpoint-dir DIR, --checkpoint-every N, --resume FILE, --stop-at N\n"
+    "                         checkpoints: not built yet in this version (exit 2)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
     "  -h, --help             show this help and exit\n";
 
@@ -77,25 +93,150 @@ static const struct option train_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-int cmd_train(int argc, char **argv)
+/* Whether the models module has built an architecture (it reports 0
+ * parameters for one it has not). */
+static int arch_built(Arch a)
+{
+    ModelConfig mc;
+    model_config_default(&mc, a, 64, 8, 2, 2);
+    return model_config_param_count(&mc) > 0;
+}
+
+static int parse_arch_list(const char *list, TrainConfig *c)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    c->n_archs = 0;
+    int seen[ARCH_COUNT] = {0};
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        Arch a;
+        Err e;
+        if (arch_parse(tok, &a, &e)) {
+            fprintf(stderr, "moespec: --arch: %s\n", e.msg);
+            return -1;
+        }
+        if (seen[a]) {
+            fprintf(stderr, "moespec: --arch: '%s' is named twice\n", tok);
+            return -1;
+        }
+        if (!arch_built(a)) {
+            fprintf(stderr, "moespec: --arch: the %s architecture is not built yet in this "
+                            "version (built: simple)\n", tok);
+            return -1;
+        }
+        seen[a] = 1;
+        c->archs[c->n_archs++] = a;
+    }
+    if (c->n_archs == 0) {
+        fprintf(stderr, "moespec: --arch: no architecture named\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* --lr X, or --lr ARCH=X for one architecture. */
+static int parse_lr(const char *val, TrainConfig *c)
+{
+    const char *eq = strchr(val, '=');
+    double lr;
+    if (!eq) {
+        if (opt_double("--lr", val, 1e-12, 10.0, &lr))
+            return -1;
+        for (int a = 0; a < ARCH_COUNT; a++)
+            c->lr[a] = lr;
+        return 0;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - val), val);
+    Arch a;
+    Err e;
+    if (arch_parse(name, &a, &e)) {
+        fprintf(stderr, "moespec: --lr: %s\n", e.msg);
+        return -1;
+    }
+    if (opt_double("--lr", eq + 1, 1e-12, 10.0, &lr))
+        return -1;
+    c->lr[a] = lr;
+    return 0;
+}
+
+static int copy_path(const char *opt, const char *val, char *dst)
+{
+    if (strlen(val) >= TRAIN_PATH_MAX) {
+        fprintf(stderr, "moespec: %s: path too long\n", opt);
+        return -1;
+    }
+    strcpy(dst, val);
+    return 0;
+}
+
+typedef struct TrainArgs {
+    TrainConfig cfg;
+    int headless;
+    const char *export_dir;
+    const char *log_path;
+} TrainArgs;
+
+static int parse_value(int c, const char *arg, TrainArgs *a)
+{
+    TrainConfig *t = &a->cfg;
+    long v;
+    double x;
+    switch (c) {
+    case OPT_DATA: return copy_path("--data", arg, t->data);
+    case OPT_VAL_DATA: return copy_path("--val-data", arg, t->val_data);
+    case OPT_ARCH: return parse_arch_list(arg, t);
+    case OPT_LR: return parse_lr(arg, t);
+    case OPT_EPOCHS: return opt_long("--epochs", arg, 1, 1000000, &v) ? -1 : (t->epochs = v, 0);
+    case OPT_MAX_STEPS:
+        return opt_long("--max-steps", arg, 1, 1000000000L, &v) ? -1 : (t->max_steps = v, 0);
+    case OPT_BATCH: return opt_long("--batch", arg, 1, 1 << 20, &v) ? -1 : (t->batch = (int)v, 0);
+    case OPT_WIDTH: return opt_long("--width", arg, 1, 1 << 16, &v) ? -1 : (t->width = (int)v, 0);
+    case OPT_WINDOW: return opt_long("--window", arg, 1, 4096, &v) ? -1 : (t->window = (int)v, 0);
+    case OPT_LOOKAHEAD:
+        return opt_long("--lookahead", arg, 0, 4095, &v) ? -1 : (t->lookahead = (int)v, 0);
+    case OPT_NO_LAYER_ID: t->use_layer_id = 0; return 0;
+    case OPT_SEED: return opt_long("--seed", arg, 0, 0x7fffffffL, &v) ? -1 : (t->seed = (uint64_t)v, 0);
+    case OPT_VAL_FRAC:
+        return opt_double("--val-frac", arg, 0.0, 0.9, &x) ? -1 : (t->val_frac = x, 0);
+    case OPT_VAL_SAMPLES:
+        return opt_long("--val-samples", arg, 1, 1L << 40, &v) ? -1 : (t->val_samples = v, 0);
+    case OPT_EVAL_EVERY:
+        return opt_long("--eval-every", arg, 1, 1L << 40, &v) ? -1 : (t->eval_every = v, 0);
+    case OPT_SHARDS_PER_GROUP:
+        return opt_long("--shards-per-group", arg, 1, 1 << 20, &v) ? -1 : (t->shards_per_group = (int)v, 0);
+    case OPT_THREADS: return opt_long("--threads", arg, 1, 1024, &v) ? -1 : (t->threads = (int)v, 0);
+    case OPT_HEADLESS: a->headless = 1; return 0;
+    case OPT_EXPORT: a->export_dir = arg; return 0;
+    case OPT_LOG: a->log_path = arg; return 0;
+    case OPT_STOP_AT: case OPT_CHECKPOINT_DIR: case OPT_CHECKPOINT_EVERY: case OPT_RESUME:
+        fprintf(stderr, "moespec: checkpoints (--resume, --stop-at, --checkpoint-dir, "
+                        "--checkpoint-every) are not built yet in this version\n");
+        return -1;
+    default: return -1;
+    }
+}
+
+static int parse_train_args(int argc, char **argv, TrainArgs *a)
 {
     int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", train_options, NULL)) != -1) {
+        char what[300];
         switch (c) {
         case 'h':
             fputs(train_usage, stdout);
             return 0;
         case ':':
-            return opt_usage_error("train", "an option is missing its value");
-        case '?': {
-            char what[300];
+            snprintf(what, sizeof what, "option '%s' needs a value", argv[optind - 1]);
+            return opt_usage_error("train", what);
+        case '?':
             snprintf(what, sizeof what, "unknown option '%s'", argv[optind - 1]);
             return opt_usage_error("train", what);
-        }
         default:
-            break;
+            if (parse_value(c, optarg, a))
+                return ERR_USAGE;
         }
     }
     if (optind < argc) {
@@ -103,7 +244,111 @@ int cmd_train(int argc, char **argv)
         snprintf(what, sizeof what, "unexpected argument '%s'", argv[optind]);
         return opt_usage_error("train", what);
     }
-    fprintf(stderr, "moespec: train: the trainer and the dashboard are not built yet in this "
-                    "version; 'moespec --help' lists the commands\n");
-    return 1;
+    return -1; /* parsed; go on */
+}
+
+/* SPEC 8: the export directory must not exist or be empty; checked before
+ * training so a long run does not end in a refusal. */
+static int export_dir_usable(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 1;
+    struct dirent *ent;
+    int empty = 1;
+    while (empty && (ent = readdir(d)))
+        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+    closedir(d);
+    if (!empty)
+        fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
+    return empty;
+}
+
+static void join_cmdline(char *buf, size_t size, int argc, char **argv)
+{
+    size_t n = (size_t)snprintf(buf, size, "moespec");
+    for (int i = 0; i < argc && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, " %s", argv[i]);
+}
+
+static int train_export(Trainer *t, const char *dir, int argc, char **argv)
+{
+    const Run *runs[ARCH_COUNT];
+    for (int i = 0; i < trainer_n_runs(t); i++)
+        runs[i] = trainer_run(t, i);
+    char cmdline[8192];
+    join_cmdline(cmdline, sizeof cmdline, argc, argv);
+    ExportInfo info = {PACKAGE_VERSION, cmdline, openblas_get_corename(),
+                       openblas_get_num_threads()};
+    Err e;
+    err_clear(&e);
+    if (export_write(dir, trainer_config(t), trainer_data(t), runs, trainer_n_runs(t), &info, &e))
+        return opt_report(&e);
+    fprintf(stderr, "moespec: exported CSV files to %s\n", dir);
+    return 0;
+}
+
+static void print_start(const Trainer *t)
+{
+    const TrainData *d = trainer_data(t);
+    fprintf(stderr, "moespec: data %s: E=%d K=%d L=%d D=%d; %lld training and %lld validation "
+                    "samples (lookahead %d)\n",
+            trainer_config(t)->data, d->h.E, d->h.K, d->h.L, d->h.D,
+            (long long)batcher_n_samples(d->train), (long long)batcher_n_eval(d->val),
+            d->lookahead);
+    MetricsSummary s;
+    metrics_summary(&d->base_freq, &s);
+    fprintf(stderr, "moespec: baseline frequency: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
+            s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
+    metrics_summary(&d->base_repeat, &s);
+    fprintf(stderr, "moespec: baseline repeat: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
+            s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
+    for (int i = 0; i < trainer_n_runs(t); i++) {
+        const Run *r = trainer_run(t, i);
+        fprintf(stderr, "moespec: run %s: %zu parameters, %lld steps planned, lr %g, batch %d, "
+                        "%d threads (OpenBLAS core %s)\n",
+                r->name, model_param_count(r->model), (long long)r->planned_steps, r->lr,
+                trainer_config(t)->batch, trainer_config(t)->threads, openblas_get_corename());
+    }
+}
+
+int cmd_train(int argc, char **argv)
+{
+    TrainArgs a;
+    memset(&a, 0, sizeof a);
+    train_config_default(&a.cfg);
+    int rc = parse_train_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.export_dir && !export_dir_usable(a.export_dir))
+        return 1;
+    Err e;
+    err_clear(&e);
+    if (!a.cfg.data[0] && demo_data_ensure(a.cfg.data, sizeof a.cfg.data, &e))
+        return opt_report(&e);
+    if (!a.headless)
+        fprintf(stderr, "moespec: the dashboard is not built yet in this version; "
+                        "training headless (as with --headless)\n");
+    FILE *log = NULL;
+    if (a.log_path && !(log = fopen(a.log_path, "a"))) {
+        perror(a.log_path);
+        return 1;
+    }
+    Trainer *t = NULL;
+    if ((rc = trainer_create(&a.cfg, &t, &e))) {
+        if (log)
+            fclose(log);
+        return opt_report(&e);
+    }
+    print_start(t);
+    rc = headless_run(t, log);
+    if (a.export_dir && (rc == 0 || rc == 1)) {
+        int xrc = train_export(t, a.export_dir, argc - 1, argv + 1);
+        if (xrc && !rc)
+            rc = xrc;
+    }
+    trainer_free(t);
+    if (log)
+        fclose(log);
+    return rc;
 }

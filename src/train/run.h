@@ -1,0 +1,84 @@
+/*
+ * run.h: one run = one predictor being trained: model + optimizer state
+ * (inside the model) + data cursor + step counters + metric history.
+ *
+ * Everything that decides the next step is a field here (cursor, step,
+ * planned steps, the model's parameters, moments, RNG and AdamW step), so a
+ * run is serialisable as it stands and the step loop has no hidden state.
+ * A run is driven by one thread at a time (the trainer's worker).
+ *
+ * Not here: threads, snapshots (trainer.c, snapshot.c), files (export.c).
+ */
+#ifndef MOESPEC_TRAIN_RUN_H
+#define MOESPEC_TRAIN_RUN_H
+
+#include <stdint.h>
+
+#include "data/batcher.h"
+#include "metrics/metrics.h"
+#include "models/model.h"
+#include "train/dataset.h"
+#include "train/train_config.h"
+#include "util/err.h"
+
+typedef enum { RUN_RUNNING = 0, RUN_PAUSED, RUN_HALTED, RUN_DONE } RunState;
+
+const char *run_state_name(RunState s); /* "RUNNING", ... */
+
+/* One evaluation: a row of metrics.csv. */
+typedef struct EvalRow {
+    int64_t step;
+    double epoch;          /* steps / steps per epoch */
+    int64_t samples;       /* training samples seen */
+    double train_loss;     /* mean since the previous row (NaN if no step) */
+    double val_loss;       /* the model's own loss on the validation samples */
+    double val_ce, hit1, hit5, hit10, hit15, hit20, recall_K, cover_K, cover_2K, exact;
+    double lr;             /* learning rate of the last step */
+    double samples_per_s;  /* training samples / training seconds since the previous row */
+    double wall_s;         /* seconds since the run started */
+} EvalRow;
+
+typedef struct Run {
+    Arch arch;
+    char name[16];             /* the architecture name */
+    ModelConfig mcfg;
+    double lr;                 /* base learning rate */
+    Model *model;
+    BatchCursor cursor;
+    int64_t step;              /* steps taken */
+    int64_t planned_steps;     /* S of the schedule, fixed at start */
+    int64_t steps_per_epoch;
+    int64_t eval_every;
+    int64_t samples;           /* training samples seen */
+    double last_lr;
+    /* since the previous evaluation */
+    double loss_sum;
+    int64_t loss_n, interval_samples;
+    double interval_train_s;
+    double start_time;         /* monotonic seconds at creation */
+    /* history */
+    EvalRow *hist;
+    int64_t n_hist, cap_hist;
+    MetricsResult last;        /* tables of the latest evaluation */
+    int64_t best_step;         /* evaluation with the highest recall@K */
+    double best_recall_K;
+    RunState state;
+    char message[512];         /* last noteworthy event (HALTED reason, ...) */
+} Run;
+
+int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err *e);
+void run_free(Run *r);
+
+/* One training step (forward, zero_grad, backward, clip + AdamW), then an
+ * evaluation when one is due (every eval_every steps, at each epoch end and
+ * at the last planned step). A non-finite loss or gradient sets HALTED with
+ * the step in r->message and returns ERR_RUNTIME; reaching planned_steps
+ * sets DONE. */
+int run_step(Run *r, TrainData *d, Err *e);
+
+/* Evaluates on the validation samples and appends a history row. */
+int run_evaluate(Run *r, TrainData *d, Err *e);
+
+double run_now(void); /* monotonic seconds */
+
+#endif

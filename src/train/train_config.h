@@ -1,0 +1,45 @@
+/*
+ * train_config.h: every setting of a training invocation (SPEC 5, 6, 9), as
+ * plain data the command layer fills and the trainer reads.
+ *
+ * Not here: parsing (ui/cmd_train.c), per-architecture model settings
+ * (models/model.h; run.c derives them from this).
+ */
+#ifndef MOESPEC_TRAIN_TRAIN_CONFIG_H
+#define MOESPEC_TRAIN_TRAIN_CONFIG_H
+
+#include <stdint.h>
+
+#include "models/model.h"
+#include "util/err.h"
+
+#define TRAIN_PATH_MAX 4096
+#define TRAIN_MAX_K 256 /* experts per token the trainer handles */
+
+typedef struct TrainConfig {
+    char data[TRAIN_PATH_MAX];     /* trace set to train on */
+    char val_data[TRAIN_PATH_MAX]; /* "" = split --data by sequence */
+    int n_archs;
+    Arch archs[ARCH_COUNT];        /* the runs, in --arch order */
+    int64_t epochs;                /* planned epochs (20) unless max_steps */
+    int64_t max_steps;             /* 0 = plan by epochs */
+    int batch;                     /* samples per step (1024) */
+    double lr[ARCH_COUNT];         /* per architecture (SPEC 5 defaults) */
+    int width;                     /* 0 = 256, or D/2 if D < 512 */
+    int window;                    /* windowed models' context (32) */
+    int lookahead;                 /* Δ (0) */
+    int use_layer_id;              /* 1 unless --no-layer-id */
+    uint64_t seed;                 /* split, init, order, dropout (1) */
+    double val_frac;               /* 0.1 */
+    int64_t val_samples;           /* 0 = whole validation split */
+    int64_t eval_every;            /* 200 */
+    int shards_per_group;          /* 0 = all */
+    int threads;                   /* total compute threads (cores) */
+} TrainConfig;
+
+void train_config_default(TrainConfig *c);
+
+/* The width a run uses on data of hidden size D. */
+int train_config_width(const TrainConfig *c, int D);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * trainer.h: the runs of one invocation, trained by one worker thread while
+ * a user interface watches (SPEC 6, 7).
+ *
+ * The worker steps the runs in turn (round robin, one step each), so every
+ * run sees the same shared batch buffer and the numbers of a run do not
+ * depend on the others; all --threads compute threads go to OpenBLAS for
+ * whichever run is stepping. It publishes a Snapshot after each evaluation,
+ * each state change and at most every 100 ms otherwise. The interface talks
+ * back only through atomic flags read between steps (pause, stop): the
+ * worker never waits for the interface and the interface never waits for
+ * the worker.
+ *
+ * Not here: drawing, option parsing (ui/), file formats (export.c).
+ */
+#ifndef MOESPEC_TRAIN_TRAINER_H
+#define MOESPEC_TRAIN_TRAINER_H
+
+#include "train/dataset.h"
+#include "train/run.h"
+#include "train/snapshot.h"
+#include "train/train_config.h"
+#include "util/err.h"
+
+typedef struct Trainer Trainer;
+
+/* Opens the data, measures the baselines and creates one run per
+ * architecture (nothing trains yet). */
+int trainer_create(const TrainConfig *c, Trainer **out, Err *e);
+void trainer_free(Trainer *t);
+
+int trainer_start(Trainer *t, Err *e);
+/* Asks the worker to stop after the current step (any thread). */
+void trainer_request_stop(Trainer *t);
+/* Pause or resume run i, or all runs when i < 0 (any thread). */
+void trainer_set_paused(Trainer *t, int i, int paused);
+int trainer_is_paused(Trainer *t, int i);
+/* Waits for the worker; returns its status (ERR_OK when every run ended
+ * DONE, HALTED or stopped, else the error that stopped it, in *e). */
+int trainer_join(Trainer *t, Err *e);
+
+SnapshotBox *trainer_box(Trainer *t);
+
+/* After trainer_join (or before start) only: */
+int trainer_n_runs(const Trainer *t);
+const Run *trainer_run(const Trainer *t, int i);
+const TrainData *trainer_data(const Trainer *t);
+const TrainConfig *trainer_config(const Trainer *t);
+
+#endif

@@ -1,0 +1,74 @@
+/* demo_data.c: the cached demo trace set; see demo_data.h. */
+#include "config.h"
+
+#include "demo_data.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/profile.h"
+#include "data/synth.h"
+#include "progress_bar.h"
+
+#define DEMO_SEED 1
+
+/* mkdir -p for the cache directory. */
+static int make_dirs(char *path, Err *e)
+{
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        int bad = mkdir(path, 0777) != 0 && errno != EEXIST;
+        *p = '/';
+        if (bad)
+            return err_sys(e, ERR_RUNTIME, errno, "%.*s", (int)(p - path), path);
+    }
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return err_sys(e, ERR_RUNTIME, errno, "%s", path);
+    return ERR_OK;
+}
+
+static int cache_dir(char *out, size_t size, Err *e)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    int n;
+    if (xdg && xdg[0] == '/')
+        n = snprintf(out, size, "%s/moespec", xdg);
+    else if (home && home[0])
+        n = snprintf(out, size, "%s/.cache/moespec", home);
+    else
+        return err_set(e, ERR_RUNTIME, "neither XDG_CACHE_HOME nor HOME is set: "
+                                       "no cache directory for the demo data (use --data)");
+    if (n < 0 || (size_t)n >= size)
+        return err_set(e, ERR_RUNTIME, "cache directory path too long");
+    return make_dirs(out, e);
+}
+
+int demo_data_ensure(char *path, size_t size, Err *e)
+{
+    char dir[4096];
+    int rc = cache_dir(dir, sizeof dir, e);
+    if (rc)
+        return rc;
+    int n = snprintf(path, size, "%s/demo-%s", dir, PACKAGE_VERSION);
+    if (n < 0 || (size_t)n >= size)
+        return err_set(e, ERR_RUNTIME, "cache directory path too long");
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return ERR_OK;
+    SynthConfig cfg;
+    if ((rc = profile_lookup("demo", &cfg, e)))
+        return rc;
+    ProgressBar bar;
+    progress_bar_init(&bar, "demo data", "sequences");
+    fprintf(stderr, "moespec: generating the demo trace set into %s (once)\n", path);
+    rc = synth_write(&cfg, DEMO_SEED, path, progress_bar_update, &bar, e);
+    /* Another moespec may have finished the same set first: use that one. */
+    if (rc && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return ERR_OK;
+    return rc;
+}

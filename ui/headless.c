@@ -1,0 +1,107 @@
+/* headless.c: the headless progress reporter; see headless.h. */
+#include "headless.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig) { got_signal = sig; }
+
+static void install_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+void headless_format_row(char *buf, size_t size, const RunSnapshot *rs, const EvalRow *row,
+                         int K)
+{
+    snprintf(buf, size,
+             "%s: step %lld/%lld epoch %.2f train_loss %.5f val_ce %.5f hit1 %.4f hit5 %.4f "
+             "hit10 %.4f recall_%d %.4f cover_%d %.4f cover_%d %.4f samples_per_s %.0f",
+             rs->name, (long long)row->step, (long long)rs->planned_steps, row->epoch,
+             row->train_loss, row->val_ce, row->hit1, row->hit5, row->hit10, K, row->recall_K,
+             K, row->cover_K, 2 * K, row->cover_2K, row->samples_per_s);
+}
+
+static void emit(FILE *log, const char *line)
+{
+    fprintf(stderr, "%s\n", line);
+    if (log) {
+        fprintf(log, "%s\n", line);
+        fflush(log);
+    }
+}
+
+/* Prints the rows published since the last call; returns 1 once finished. */
+static int report(const Snapshot *s, int64_t *printed, FILE *log)
+{
+    char line[1024];
+    for (int i = 0; i < s->n_runs; i++) {
+        const RunSnapshot *rs = &s->runs[i];
+        for (; printed[i] < rs->n_hist; printed[i]++) {
+            headless_format_row(line, sizeof line, rs, &rs->hist[printed[i]], s->K);
+            emit(log, line);
+        }
+    }
+    return s->finished;
+}
+
+int headless_run(Trainer *t, FILE *log)
+{
+    const TrainData *d = trainer_data(t);
+    Snapshot snap;
+    Err e;
+    err_clear(&e);
+    if (snapshot_init(&snap, d->h.E, d->h.K, d->h.L, d->h.D, &e)) {
+        fprintf(stderr, "moespec: %s\n", e.msg);
+        return 1;
+    }
+    install_handlers();
+    int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
+    int status = 0;
+    if (trainer_start(t, &e)) {
+        fprintf(stderr, "moespec: %s\n", e.msg);
+        snapshot_free(&snap);
+        return 1;
+    }
+    int stopping = 0;
+    for (;;) {
+        if (got_signal && !stopping) {
+            trainer_request_stop(t);
+            stopping = 1;
+        }
+        if (snapshot_read(trainer_box(t), &snap) == 1 && report(&snap, printed, log))
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (trainer_join(t, &e)) {
+        fprintf(stderr, "moespec: %s\n", e.msg);
+        status = 1;
+    }
+    char line[700];
+    for (int i = 0; i < snap.n_runs; i++) {
+        const RunSnapshot *rs = &snap.runs[i];
+        snprintf(line, sizeof line, "%s: %s at step %lld/%lld%s%s", rs->name,
+                 run_state_name(rs->state), (long long)rs->step, (long long)rs->planned_steps,
+                 rs->message[0] ? ": " : "", rs->message);
+        emit(log, line);
+        if (rs->state == RUN_HALTED)
+            status = 1;
+    }
+    snapshot_free(&snap);
+    if (got_signal) {
+        emit(log, "moespec: stopped by a signal; checkpoints are not built yet in this version, "
+                  "so nothing was saved");
+        return got_signal == SIGINT ? 130 : 143;
+    }
+    return status;
+}
