@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+__attribute__((format(printf, 4, 0)))
 static int err_vset(Err *e, int code, int errnum, const char *fmt, va_list ap)
 {
     if (!e)
