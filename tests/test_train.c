@@ -1,0 +1,308 @@
+/*
+ * test_train.c: the trainer on small generated trace sets: runs reach DONE
+ * with a full history, the numbers repeat exactly for the same options, a
+ * non-finite loss halts the run with its step, pause and resume work through
+ * the flags while the worker thread runs, and the export writes SPEC 8's files.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "test_util.h"
+
+#include "data/profile.h"
+#include "data/synth.h"
+#include "train/export.h"
+#include "train/trainer.h"
+
+typedef struct Fixture {
+    char dir[1024];   /* scratch */
+    char data[1100];  /* a small generated set */
+} Fixture;
+
+static int setup(void **state)
+{
+    static Fixture f;
+    snprintf(f.dir, sizeof f.dir, "%.1000s", test_tmpdir("train"));
+    snprintf(f.data, sizeof f.data, "%.1000s/set", f.dir);
+    SynthConfig cfg;
+    Err e;
+    if (profile_lookup("demo", &cfg, &e))
+        return -1;
+    cfg.experts = 8;
+    cfg.top_k = 2;
+    cfg.layers = 4;
+    cfg.dim = 16;
+    cfg.seqs = 24;
+    cfg.seq_len = 32;
+    cfg.dtype = DTYPE_F32;
+    if (synth_write(&cfg, 7, f.data, NULL, NULL, &e)) {
+        print_error("synth_write: %s\n", e.msg);
+        return -1;
+    }
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void small_config(TrainConfig *c, const char *data)
+{
+    train_config_default(c);
+    snprintf(c->data, sizeof c->data, "%.2000s", data);
+    c->batch = 64;
+    c->max_steps = 30;
+    c->eval_every = 10;
+    c->threads = 1;
+}
+
+/* Trains c to the end on the worker thread; returns the trainer. */
+static Trainer *train_to_end(const TrainConfig *c)
+{
+    Trainer *t = NULL;
+    Err e;
+    err_clear(&e);
+    if (trainer_create(c, &t, &e))
+        print_error("trainer_create: %s\n", e.msg);
+    assert_non_null(t);
+    assert_int_equal(trainer_start(t, &e), 0);
+    int rc = trainer_join(t, &e);
+    if (rc)
+        print_error("trainer_join: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    return t;
+}
+
+/* Ensure that a run trains its planned steps, evaluates every eval_every
+ * steps and at the end, and keeps rates ordered cover <= recall <= hit. */
+static void test_run_reaches_done(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    Trainer *t = train_to_end(&c);
+    const Run *r = trainer_run(t, 0);
+    assert_int_equal(r->state, RUN_DONE);
+    assert_int_equal(r->step, 30);
+    assert_true(r->n_hist >= 3);
+    assert_int_equal(r->hist[0].step, 10);
+    assert_int_equal(r->hist[r->n_hist - 1].step, 30);
+    for (int64_t i = 0; i < r->n_hist; i++) {
+        const EvalRow *h = &r->hist[i];
+        assert_true(isfinite(h->train_loss) && isfinite(h->val_ce));
+        assert_true(h->cover_K <= h->recall_K + 1e-12 && h->recall_K <= h->hit1 * 2 + 1e-12);
+        assert_true(h->hit1 >= 0.0 && h->hit20 <= 1.0);
+    }
+    /* E = 8: hit@5 and beyond read k clamped to E where k > E. */
+    assert_true(r->hist[r->n_hist - 1].hit20 == 1.0);
+    trainer_free(t);
+}
+
+static int rows_equal_but_time(const EvalRow *a, const EvalRow *b)
+{
+    EvalRow x = *a, y = *b;
+    x.samples_per_s = y.samples_per_s = 0;
+    x.wall_s = y.wall_s = 0;
+    return memcmp(&x, &y, sizeof x) == 0;
+}
+
+/* Ensure that the same data, options and thread count give the same numbers. */
+static void test_deterministic(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    Trainer *a = train_to_end(&c), *b = train_to_end(&c);
+    const Run *ra = trainer_run(a, 0), *rb = trainer_run(b, 0);
+    assert_int_equal(ra->n_hist, rb->n_hist);
+    for (int64_t i = 0; i < ra->n_hist; i++)
+        assert_true(rows_equal_but_time(&ra->hist[i], &rb->hist[i]));
+    size_t n = model_param_count(ra->model);
+    assert_memory_equal(ra->model->params, rb->model->params, n * sizeof(float));
+    trainer_free(a);
+    trainer_free(b);
+}
+
+/* Ensure that another seed gives other numbers (the test above can fail). */
+static void test_seed_matters(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    Trainer *a = train_to_end(&c);
+    c.seed = 2;
+    Trainer *b = train_to_end(&c);
+    assert_false(rows_equal_but_time(&trainer_run(a, 0)->hist[0], &trainer_run(b, 0)->hist[0]));
+    trainer_free(a);
+    trainer_free(b);
+}
+
+/* A set whose hidden states overflow any linear layer: float max. */
+static void write_overflow_set(const char *dir)
+{
+    enum { T = 16, L = 2, K = 2, D = 8, SEQS = 12 };
+    TraceHeader h = {.E = 4, .K = K, .L = L, .D = D, .point = HIDDEN_UNKNOWN,
+                     .dtype = DTYPE_F32, .has_weights = 0, .has_tokens = 0};
+    static uint16_t experts[T * L * K];
+    static float hidden[T * L * D];
+    for (int i = 0; i < T * L; i++) {
+        experts[i * K] = (uint16_t)(i % 4);
+        experts[i * K + 1] = (uint16_t)((i + 1) % 4);
+    }
+    for (int i = 0; i < T * L * D; i++)
+        hidden[i] = (i % 2 ? 1.0f : -1.0f) * FLT_MAX;
+    TraceWriter *w = NULL;
+    Err e;
+    assert_int_equal(tracewriter_open(dir, &h, 1 << 20, &w, &e), 0);
+    TraceSeq s = {.T = T, .tokens = NULL, .experts = experts, .weights = NULL, .hidden = hidden};
+    for (int i = 0; i < SEQS; i++)
+        assert_int_equal(tracewriter_add_seq(w, &s, &e), 0);
+    assert_int_equal(tracewriter_commit(w, &e), 0);
+}
+
+/* Ensure that a non-finite loss halts the run (state HALTED, the step named)
+ * instead of training on. */
+static void test_nonfinite_halts(void **state)
+{
+    Fixture *f = *state;
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/overflow", f->dir);
+    write_overflow_set(dir);
+    TrainConfig c;
+    small_config(&c, dir);
+    c.batch = 8;
+    Trainer *t = train_to_end(&c);
+    const Run *r = trainer_run(t, 0);
+    assert_int_equal(r->state, RUN_HALTED);
+    assert_int_equal(r->step, 0);
+    assert_non_null(strstr(r->message, "HALTED at step 1"));
+    trainer_free(t);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Waits until the published snapshot satisfies want(); fails after 20 s. */
+static void wait_snapshot(Trainer *t, Snapshot *s, int (*want)(const Snapshot *))
+{
+    for (int i = 0; i < 2000; i++) {
+        snapshot_read(trainer_box(t), s);
+        if (want(s))
+            return;
+        sleep_ms(10);
+    }
+    fail_msg("the snapshot never reached the wanted state");
+}
+
+static int is_paused(const Snapshot *s) { return s->runs[0].state == RUN_PAUSED; }
+static int is_finished(const Snapshot *s) { return s->finished; }
+
+/* Ensure that pausing through the flag stops the steps while the UI side
+ * keeps reading snapshots, and resuming finishes the run. */
+static void test_pause_resume(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    c.max_steps = 400;
+    c.eval_every = 100;
+    Trainer *t = NULL;
+    Err e;
+    assert_int_equal(trainer_create(&c, &t, &e), 0);
+    trainer_set_paused(t, -1, 1);
+    assert_int_equal(trainer_start(t, &e), 0);
+    Snapshot s;
+    assert_int_equal(snapshot_init(&s, 8, 2, 4, 16, &e), 0);
+    wait_snapshot(t, &s, is_paused);
+    int64_t step = s.runs[0].step;
+    sleep_ms(150);
+    snapshot_read(trainer_box(t), &s);
+    assert_int_equal(s.runs[0].step, step);
+    assert_true(trainer_is_paused(t, 0));
+    trainer_set_paused(t, 0, 0);
+    wait_snapshot(t, &s, is_finished);
+    assert_int_equal(s.runs[0].state, RUN_DONE);
+    assert_int_equal(s.runs[0].step, 400);
+    assert_true(s.runs[0].n_hist >= 4); /* every 100 steps, and at each epoch end */
+    assert_int_equal(s.runs[0].hist[s.runs[0].n_hist - 1].step, 400);
+    assert_int_equal(trainer_join(t, &e), 0);
+    snapshot_free(&s);
+    trainer_free(t);
+}
+
+/* Ensure that a stop request ends the worker between steps. */
+static void test_stop(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    c.max_steps = 1000000;
+    Trainer *t = NULL;
+    Err e;
+    assert_int_equal(trainer_create(&c, &t, &e), 0);
+    assert_int_equal(trainer_start(t, &e), 0);
+    sleep_ms(50);
+    trainer_request_stop(t);
+    assert_int_equal(trainer_join(t, &e), 0);
+    const Run *r = trainer_run(t, 0);
+    assert_true(r->step < 1000000);
+    assert_int_equal(r->state, RUN_RUNNING);
+    trainer_free(t);
+}
+
+static int file_exists(const char *dir, const char *name)
+{
+    char p[4400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return stat(p, &st) == 0;
+}
+
+/* Ensure that the export writes every SPEC 8 file, and refuses a
+ * non-empty directory without leaving a temporary behind. */
+static void test_export_files(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    Trainer *t = train_to_end(&c);
+    const Run *runs[1] = {trainer_run(t, 0)};
+    ExportInfo info = {"test", "moespec test", "none", 1};
+    char out[4200];
+    snprintf(out, sizeof out, "%s/export", f->dir);
+    Err e;
+    int rc = export_write(out, &c, trainer_data(t), runs, 1, &info, &e);
+    if (rc)
+        print_error("%s\n", e.msg);
+    assert_int_equal(rc, 0);
+    const char *files[] = {"summary.csv", "metrics.csv", "coverage.csv", "layers.csv",
+                           "experts.csv", "confusion-simple.csv", "config.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        assert_true(file_exists(out, files[i]));
+    assert_int_equal(export_write(out, &c, trainer_data(t), runs, 1, &info, &e), ERR_RUNTIME);
+    assert_non_null(strstr(e.msg, "not empty"));
+    trainer_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_reaches_done), cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_seed_matters),     cmocka_unit_test(test_nonfinite_halts),
+        cmocka_unit_test(test_pause_resume),     cmocka_unit_test(test_stop),
+        cmocka_unit_test(test_export_files),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

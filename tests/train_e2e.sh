@@ -1,0 +1,72 @@
+#!/bin/sh
+# tests/train_e2e.sh: headless training as a user runs it: a tiny generated
+# set, `moespec train --headless --export DIR`, every CSV file of SPEC 8 with
+# its literal header (K and 2K spelled out), the progress lines, and the exit
+# statuses of the usual mistakes.
+set -e
+. "$srcdir/tests/lib.sh"
+
+set_dir="$TEST_TMP/set"
+run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 16 --seqs 24 --seq-len 32 \
+    --dtype f32 --seed 3 -o "$set_dir"
+expect_rc 0 "gen a tiny set"
+
+out="$TEST_TMP/export"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --max-steps 30 --eval-every 10 \
+    --batch 64 --threads 1 --export "$out"
+expect_rc 0 "headless training with --export"
+expect_match ERR '^simple: step 10/30 epoch [0-9.]+ train_loss [0-9.]+ val_ce [0-9.]+ hit1 [0-9.]+ hit5 [0-9.]+ hit10 [0-9.]+ recall_2 [0-9.]+ cover_2 [0-9.]+ cover_4 [0-9.]+ samples_per_s [0-9]+$' \
+    "one progress line per evaluation, in the documented format"
+expect_match ERR '^simple: DONE at step 30/30$' "final state line"
+expect_match ERR "exported CSV files to $out" "export path reported"
+
+header() { head -n 1 "$out/$1"; }
+check_header() {
+    checks=$((checks + 1))
+    if [ "$(header "$1")" = "$2" ]; then pass "$1 header"; else
+        fail "$1 header: $(header "$1") != $2"
+    fi
+}
+check_header summary.csv "run,arch,params,steps,samples_per_s,hit1,hit5,hit10,hit15,hit20,recall_2,cover_2,cover_4,exact,val_ce,val_loss,best_recall_2,best_step"
+check_header metrics.csv "run,arch,step,epoch,samples,train_loss,val_loss,val_ce,hit1,hit5,hit10,hit15,hit20,recall_2,cover_2,cover_4,exact,lr,samples_per_s,wall_s"
+check_header coverage.csv "run,arch,k,cover,recall,hit,chance_cover,chance_recall,chance_hit,freq_cover,freq_recall,freq_hit"
+check_header layers.csv "run,arch,layer,recall_2,cover_4"
+check_header experts.csv "run,arch,layer,expert,needed,predicted,recall_2"
+check_header confusion-simple.csv "layer,true,p0,p1,p2,p3,p4,p5,p6,p7"
+check_header config.csv "run,key,value"
+
+rows() { tail -n +2 "$out/$1" | wc -l; }
+[ "$(rows summary.csv)" -eq 4 ] && pass "summary: one run + 3 baselines" || fail "summary rows: $(rows summary.csv)"
+cut -d, -f1 "$out/summary.csv" | tr '\n' ' ' | grep -q "^run simple chance frequency repeat $" \
+    && pass "summary row names" || fail "summary rows: $(cut -d, -f1 "$out/summary.csv")"
+[ "$(rows coverage.csv)" -eq 8 ] && pass "coverage: k = 1..E" || fail "coverage rows: $(rows coverage.csv)"
+[ "$(rows layers.csv)" -eq 4 ] && pass "layers: one row per layer" || fail "layers rows"
+[ "$(rows experts.csv)" -eq 40 ] && pass "experts: (L + all) x E" || fail "experts rows: $(rows experts.csv)"
+[ "$(rows confusion-simple.csv)" -eq 40 ] && pass "confusion: (L + all) x E" || fail "confusion rows"
+grep -q '^all,' "$out/confusion-simple.csv" && pass "confusion has the all-layers rows" || fail "no all rows"
+last_step=$(tail -n 1 "$out/metrics.csv" | cut -d, -f3)
+[ "$last_step" = 30 ] && pass "metrics ends at step 30" || fail "metrics last step $last_step"
+grep -q '^simple,openblas_core,' "$out/config.csv" && pass "config names the OpenBLAS core" || fail "config"
+ls -a "$TEST_TMP" | grep -q '\.tmp$' && fail "a temporary directory was left behind" || pass "no temporary left"
+
+# The usual mistakes
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --max-steps 5 --export "$out"
+expect_rc 1 "export into a non-empty directory"
+expect_match ERR "not empty" "the refusal says why"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple,simple
+expect_rc 2 "a repeated architecture"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch bogus
+expect_rc 2 "an unknown architecture"
+run_cmd "$MOESPEC" train --headless --data "$TEST_TMP/missing" --max-steps 5
+expect_rc 3 "a missing trace set"
+expect_match ERR "missing" "the missing set is named"
+run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 0 --seqs 4 --seq-len 8 -o "$TEST_TMP/routing"
+run_cmd "$MOESPEC" train --headless --data "$TEST_TMP/routing" --max-steps 5
+expect_rc 3 "a routing-only set (D = 0)"
+run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 3 --dim 16 --seqs 4 --seq-len 8 -o "$TEST_TMP/other"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --val-data "$TEST_TMP/other" --max-steps 5
+expect_rc 3 "--val-data of another shape"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --lookahead 4 --max-steps 5
+expect_rc 2 "a lookahead past the last layer"
+
+finish
