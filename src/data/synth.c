@@ -190,29 +190,28 @@ int synth_write(const SynthConfig *cfg, uint64_t seed, const char *dir,
     SynthModel *m = NULL;
     TraceWriter *w = NULL;
     SynthSeq seq = {0};
-    int rc = synth_model_create(cfg, seed, &m, e);
+    int rc = profile_check(cfg, e);
     if (rc)
         return rc;
-    rc = synth_seq_alloc(m, 1, &seq, e);
-    if (rc)
-        goto out;
-    TraceHeader h = synth_model_header(m);
+    /* the writer first, so an unusable DIR fails before any work */
+    TraceHeader h = synth_header(cfg);
     rc = tracewriter_open(dir, &h, (size_t)cfg->shard_mb << 20, &w, e);
     if (rc)
-        goto out;
-    for (int64_t i = 0; i < cfg->seqs; i++) {
+        return rc;
+    rc = synth_model_create(cfg, seed, &m, e);
+    if (!rc)
+        rc = synth_seq_alloc(m, 1, &seq, e);
+    for (int64_t i = 0; i < cfg->seqs && !rc; i++) {
         synth_generate_seq(m, i, &seq);
         TraceSeq ts = {seq.T, seq.tokens, seq.experts, seq.weights, seq.hidden};
         rc = tracewriter_add_seq(w, &ts, e);
-        if (rc) {
-            tracewriter_abort(w);
-            goto out;
-        }
-        if (progress)
+        if (!rc && progress)
             progress(ctx, i + 1, cfg->seqs);
     }
-    rc = tracewriter_commit(w, e);
-out:
+    if (rc)
+        tracewriter_abort(w);
+    else
+        rc = tracewriter_commit(w, e);
     synth_seq_free(&seq);
     synth_model_free(m);
     return rc;

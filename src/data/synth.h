@@ -51,8 +51,9 @@ typedef struct SynthModel SynthModel;
  * built-in sizes). ERR_USAGE when cfg fails profile_check. */
 int synth_model_create(const SynthConfig *cfg, uint64_t seed, SynthModel **out, Err *e);
 void synth_model_free(SynthModel *m);
-/* The header of the sets this model writes. */
-TraceHeader synth_model_header(const SynthModel *m);
+/* The header of the sets cfg describes (router-input hidden states, gate
+ * weights and token ids; hidden point unknown when D = 0). */
+TraceHeader synth_header(const SynthConfig *cfg);
 /* The effective latent size r the routers read. */
 int synth_model_latent(const SynthModel *m);
 

@@ -289,15 +289,15 @@ void synth_model_free(SynthModel *m)
     free(m);
 }
 
-TraceHeader synth_model_header(const SynthModel *m)
+TraceHeader synth_header(const SynthConfig *cfg)
 {
     TraceHeader h = {0};
-    h.E = m->E;
-    h.K = m->K;
-    h.L = m->L;
-    h.D = m->D;
-    h.point = m->D > 0 ? HIDDEN_ROUTER_INPUT : HIDDEN_UNKNOWN;
-    h.dtype = m->cfg.dtype;
+    h.E = cfg->experts;
+    h.K = cfg->top_k;
+    h.L = cfg->layers;
+    h.D = cfg->dim;
+    h.point = cfg->dim > 0 ? HIDDEN_ROUTER_INPUT : HIDDEN_UNKNOWN;
+    h.dtype = cfg->dtype;
     h.has_weights = 1;
     h.has_tokens = 1;
     return h;
