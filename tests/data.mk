@@ -14,3 +14,18 @@ tests_test_synth_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
 tests_test_routestats_SOURCES = tests/test_routestats.c
 tests_test_routestats_CFLAGS = $(TEST_CFLAGS)
 tests_test_routestats_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
+
+check_PROGRAMS += tests/test_csv_import
+TESTS += tests/test_csv_import
+tests_test_csv_import_SOURCES = tests/test_csv_import.c tests/traceset_ref.c
+tests_test_csv_import_CFLAGS = $(TEST_CFLAGS)
+tests_test_csv_import_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
+
+check_PROGRAMS += tests/test_traceset_corrupt
+TESTS += tests/test_traceset_corrupt
+tests_test_traceset_corrupt_SOURCES = tests/test_traceset_corrupt.c tests/traceset_ref.c
+tests_test_traceset_corrupt_CFLAGS = $(TEST_CFLAGS)
+tests_test_traceset_corrupt_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
+
+TESTS += tests/data_cli.sh
+EXTRA_DIST += tests/data_cli.sh

@@ -1,16 +1,86 @@
-/* cmd_import.c: the 'import' command. Not built yet: says so and exits 1. */
+/*
+ * cmd_import.c: the 'import' command (SPEC 4.2, 9): CSV routing traces ->
+ * a trace set. Options and exit statuses here; the parsing, checking and
+ * writing are src/data/csv_import.c.
+ */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "data/csv_import.h"
+#include "opts.h"
+
+static const char import_usage[] =
+    "Usage: moespec import --experts E [--hidden-point P] FILE.csv... -o DIR\n"
+    "Convert CSV routing traces into a trace set (moespec-traces(5)).\n"
+    "\n"
+    "  --experts E          experts per MoE layer; ids must lie in [0, E)\n"
+    "  --hidden-point P     where the h columns were taken: router-input,\n"
+    "                       layer-input or unknown (default unknown)\n"
+    "  -o, --output DIR     the trace set to create (absent or empty)\n"
+    "  -h, --help           show this help and exit\n"
+    "\n"
+    "Columns, by name, in any order: seq,pos,layer (required), token, e0..e{K-1}\n"
+    "(required), w0..w{K-1}, h0..h{D-1}. Several files are read as one set.\n"
+    "Errors name FILE:LINE:COLUMN and exit 3 with nothing written.\n";
+
+enum { OPT_EXPERTS = 256, OPT_HIDDEN_POINT };
+
+static const struct option import_options[] = {
+    {"experts", required_argument, NULL, OPT_EXPERTS},
+    {"hidden-point", required_argument, NULL, OPT_HIDDEN_POINT},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
 
 int cmd_import(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("Usage: moespec import --experts E [--hidden-point P] FILE.csv... -o DIR\nConvert CSV routing traces into a trace set.\n");
+    long experts = -1;
+    HiddenPoint point = HIDDEN_UNKNOWN;
+    const char *out = NULL;
+    char what[300];
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":ho:", import_options, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(import_usage, stdout);
             return 0;
+        case OPT_EXPERTS:
+            if (opt_long("--experts", optarg, 1, 65535, &experts))
+                return ERR_USAGE;
+            break;
+        case OPT_HIDDEN_POINT:
+            if (traceset_point_parse(optarg, &point)) {
+                snprintf(what, sizeof what, "--hidden-point: '%s' is not router-input, "
+                         "layer-input or unknown", optarg);
+                return opt_usage_error("import", what);
+            }
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case ':':
+            return opt_usage_error("import", "an option is missing its value");
+        default:
+            snprintf(what, sizeof what, "unknown option '%s'", argv[optind - 1]);
+            return opt_usage_error("import", what);
         }
-    fprintf(stderr, "moespec: import: not built yet in this version\n");
-    return 1;
+    }
+    if (experts < 0)
+        return opt_usage_error("import", "--experts E is required");
+    if (!out)
+        return opt_usage_error("import", "-o DIR is required");
+    if (optind >= argc)
+        return opt_usage_error("import", "no FILE.csv given");
+    Err e = {0};
+    int rc = csv_import((const char *const *)(argv + optind), argc - optind, (int)experts, point,
+                        out, &e);
+    if (rc)
+        return opt_report(&e);
+    fprintf(stderr, "moespec: import: wrote %s\n", out);
+    return 0;
 }

@@ -1,0 +1,55 @@
+/*
+ * csv_rows.h: internals shared by csv_rows.c (libcsv callbacks: header,
+ * cells, records -> row table) and csv_import.c (sort, completeness,
+ * writing). Not a public interface: use csv_import.h.
+ */
+#ifndef MOESPEC_DATA_CSV_ROWS_H
+#define MOESPEC_DATA_CSV_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/csv_import.h"
+
+#define CSV_MAX_LAYER 65534        /* L <= 65535 */
+#define CSV_MAX_POS INT32_MAX - 1  /* T fits an int */
+
+/* What a column holds. */
+enum { COL_SEQ, COL_POS, COL_LAYER, COL_TOKEN, COL_E, COL_W, COL_H };
+
+typedef struct CsvColumn {
+    int role;        /* COL_* */
+    int index;       /* k of e_k / w_k, d of h_d */
+    char name[24];   /* as in the header ("e2"), for messages */
+} CsvColumn;
+
+/* The fixed head of a stored row; experts, weights, hidden follow. */
+typedef struct RowHead {
+    int64_t seq, pos;
+    int32_t layer, token;
+    uint32_t file, line;   /* where it came from, for messages */
+} RowHead;
+
+struct CsvImport {
+    int E;
+    /* the column set, fixed by the first file */
+    int have_columns;
+    int K, D, has_weights, has_tokens;
+    size_t off_w, off_h, stride;  /* row layout: head, u16 ids, f32 weights, f32 hidden */
+    /* files fed so far (names kept for messages) */
+    char **files;
+    int n_files;
+    /* rows */
+    unsigned char *rows;
+    size_t n_rows, cap_rows;
+    int max_layer;
+    /* sorted order (csvimp_finish) */
+    size_t *order;
+};
+
+#define ROW(ci, i) ((RowHead *)(void *)((ci)->rows + (size_t)(i) * (ci)->stride))
+#define ROW_IDS(ci, r) ((uint16_t *)(void *)((unsigned char *)(r) + sizeof(RowHead)))
+#define ROW_W(ci, r) ((float *)(void *)((unsigned char *)(r) + (ci)->off_w))
+#define ROW_H(ci, r) ((float *)(void *)((unsigned char *)(r) + (ci)->off_h))
+
+#endif
