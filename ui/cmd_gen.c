@@ -11,12 +11,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "data/profile.h"
 #include "data/synth.h"
 #include "opts.h"
+#include "progress_bar.h"
 
 static const char gen_usage[] =
     "Usage: moespec gen [OPTION]... -o DIR\n"
@@ -66,31 +66,6 @@ typedef struct GenOverrides {
     long experts, top_k, layers, dim, seqs, seq_len, shard_mb;
     int dtype;
 } GenOverrides;
-
-typedef struct Progress {
-    int tty;
-    int shown;       /* last percentage drawn */
-    time_t start;
-} Progress;
-
-static void gen_progress(void *ctx, int64_t done, int64_t total)
-{
-    Progress *p = ctx;
-    int pct = total > 0 ? (int)(done * 100 / total) : 100;
-    if (!p->tty || pct == p->shown)
-        return;
-    p->shown = pct;
-    char bar[41];
-    int fill = pct * 40 / 100;
-    for (int i = 0; i < 40; i++)
-        bar[i] = i < fill ? '#' : '.';
-    bar[40] = '\0';
-    fprintf(stderr, "\rgen [%s] %3d%% %lld/%lld sequences", bar, pct, (long long)done,
-            (long long)total);
-    if (done >= total)
-        fputs("\r\033[K", stderr);
-    fflush(stderr);
-}
 
 static int gen_load_profile(const char *name, SynthConfig *cfg)
 {
@@ -187,8 +162,10 @@ int cmd_gen(int argc, char **argv)
     err_clear(&e);
     if (profile_check(&cfg, &e))
         return opt_report(&e);
-    Progress p = {isatty(STDERR_FILENO), -1, time(NULL)};
-    rc = synth_write(&cfg, (uint64_t)seed, out, gen_progress, &p, &e);
+    ProgressBar bar;
+    progress_bar_init(&bar, "gen", "sequences");
+    time_t start = time(NULL);
+    rc = synth_write(&cfg, (uint64_t)seed, out, progress_bar_update, &bar, &e);
     if (rc)
         return opt_report(&e);
     fprintf(stderr,
@@ -196,6 +173,6 @@ int cmd_gen(int argc, char **argv)
             "tokens, seed %ld (%lds)\n",
             out, cfg.name, cfg.experts, cfg.top_k, cfg.layers, cfg.dim,
             cfg.dtype == DTYPE_F16 ? "f16" : "f32", cfg.seqs, cfg.seq_len, seed,
-            (long)(time(NULL) - p.start));
+            (long)(time(NULL) - start));
     return 0;
 }

@@ -23,7 +23,7 @@
     .skew_mid = 1.8, .gate_scale = 1.5, .nuisance = 1.0
 
 static const SynthConfig builtin[] = {
-    {.name = "demo", .experts = 60, .top_k = 4, .layers = 24, .dim = 64, .seqs = 256,
+    {.name = "demo", .experts = 60, .top_k = 4, .layers = 24, .dim = 128, .seqs = 192,
      .seq_len = 128, .dtype = DTYPE_F16, .shard_mb = 64, SYNTH_KNOBS},
     {.name = "qwen1.5-moe-a2.7b", .experts = 60, .top_k = 4, .layers = 24, .dim = 2048,
      .seqs = 16, .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, SYNTH_KNOBS},
