@@ -74,7 +74,7 @@ static Trainer *train_to_end(const TrainConfig *c)
     if (trainer_create(c, &t, &e))
         print_error("trainer_create: %s\n", e.msg);
     assert_non_null(t);
-    assert_int_equal(trainer_start(t, &e), 0);
+    assert_int_equal(trainer_start(t, 0, &e), 0);
     int rc = trainer_join(t, &e);
     if (rc)
         print_error("trainer_join: %s\n", e.msg);
@@ -222,7 +222,7 @@ static void test_pause_resume(void **state)
     Err e;
     assert_int_equal(trainer_create(&c, &t, &e), 0);
     trainer_set_paused(t, -1, 1);
-    assert_int_equal(trainer_start(t, &e), 0);
+    assert_int_equal(trainer_start(t, 0, &e), 0);
     Snapshot s;
     assert_int_equal(snapshot_init(&s, 8, 2, 4, 16, &e), 0);
     wait_snapshot(t, &s, is_paused);
@@ -252,7 +252,7 @@ static void test_stop(void **state)
     Trainer *t = NULL;
     Err e;
     assert_int_equal(trainer_create(&c, &t, &e), 0);
-    assert_int_equal(trainer_start(t, &e), 0);
+    assert_int_equal(trainer_start(t, 0, &e), 0);
     sleep_ms(50);
     trainer_request_stop(t);
     assert_int_equal(trainer_join(t, &e), 0);
@@ -296,13 +296,47 @@ static void test_export_files(void **state)
     trainer_free(t);
 }
 
+static int is_done(const Snapshot *s) { return s->runs[0].state == RUN_DONE; }
+static int has_message(const Snapshot *s) { return s->message_seq > 0; }
+
+/* Ensure that an export asked of a lingering worker (the dashboard's `e`)
+ * lands in a new time-stamped subdirectory named in the snapshot message,
+ * after every run ended, and that the worker then stops on request. */
+static void test_export_request(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    Trainer *t = NULL;
+    Err e;
+    assert_int_equal(trainer_create(&c, &t, &e), 0);
+    trainer_set_export_info(t, "test", "moespec test");
+    assert_int_equal(trainer_start(t, 1, &e), 0);
+    Snapshot s;
+    assert_int_equal(snapshot_init(&s, 8, 2, 4, 16, &e), 0);
+    wait_snapshot(t, &s, is_done);
+    char parent[1200];
+    snprintf(parent, sizeof parent, "%.1100s/exports", f->dir);
+    trainer_request_export(t, parent);
+    wait_snapshot(t, &s, has_message);
+    assert_false(s.finished);
+    const char *prefix = "exported to ";
+    assert_memory_equal(s.message, prefix, strlen(prefix));
+    assert_true(file_exists(s.message + strlen(prefix), "summary.csv"));
+    assert_memory_equal(s.message + strlen(prefix), parent, strlen(parent));
+    trainer_request_stop(t);
+    assert_int_equal(trainer_join(t, &e), 0);
+    snapshot_free(&s);
+    trainer_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_reaches_done), cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_seed_matters),     cmocka_unit_test(test_nonfinite_halts),
         cmocka_unit_test(test_pause_resume),     cmocka_unit_test(test_stop),
-        cmocka_unit_test(test_export_files),
+        cmocka_unit_test(test_export_files),     cmocka_unit_test(test_export_request),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -67,7 +67,7 @@ int headless_run(Trainer *t, FILE *log)
     install_handlers();
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
     int status = 0;
-    if (trainer_start(t, &e)) {
+    if (trainer_start(t, 0, &e)) {
         fprintf(stderr, "moespec: %s\n", e.msg);
         snapshot_free(&snap);
         return 1;

@@ -124,6 +124,8 @@ int snapshot_copy(Snapshot *dst, const Snapshot *src, Err *e)
     dst->finished = src->finished;
     dst->worker_rc = src->worker_rc;
     memcpy(dst->worker_msg, src->worker_msg, sizeof dst->worker_msg);
+    memcpy(dst->message, src->message, sizeof dst->message);
+    dst->message_seq = src->message_seq;
     for (int r = 0; r < src->n_runs; r++)
         run_snapshot_copy(&dst->runs[r], &src->runs[r], E, L);
     size_t bytes = (size_t)E * sizeof(double);

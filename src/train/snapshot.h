@@ -51,6 +51,8 @@ typedef struct Snapshot {
     int finished;           /* the worker has stopped */
     int worker_rc;          /* its status when finished (ERR_*) */
     char worker_msg[1024];
+    char message[1100];     /* last trainer event for the status line (an export path) */
+    uint64_t message_seq;   /* bumped with each new message */
     RunSnapshot runs[SNAPSHOT_MAX_RUNS];
     /* baselines, per k at index k - 1 */
     double *chance_hit, *chance_recall, *chance_cover;  /* [E] */

@@ -1,8 +1,12 @@
 /* trainer.c: the worker thread and its flags; see trainer.h. */
 #include "train/trainer.h"
 
+#include "train/export.h"
+
 #include <cblas.h>
+#include <errno.h>
 #include <stdatomic.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,13 @@ struct Trainer {
     atomic_int paused[ARCH_COUNT];
     int rc;                    /* the worker's status */
     Err err;
+    /* export requests: the path under the lock, the flag read between steps */
+    pthread_mutex_t request_lock;
+    char export_parent[TRAIN_PATH_MAX];
+    atomic_int export_requested;
+    int linger;
+    char version[64];
+    char cmdline[4096];
 };
 
 int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
@@ -33,6 +44,7 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
     if (!t)
         return err_set(e, ERR_RUNTIME, "out of memory");
     t->cfg = *c;
+    pthread_mutex_init(&t->request_lock, NULL);
     openblas_set_num_threads(c->threads > 0 ? c->threads : 1);
     int rc = train_data_open(c, &t->data, e);
     const TraceHeader *h = &t->data.h;
@@ -72,7 +84,69 @@ void trainer_free(Trainer *t)
         snapshot_box_destroy(&t->box);
     snapshot_free(&t->staging);
     train_data_close(&t->data);
+    pthread_mutex_destroy(&t->request_lock);
     free(t);
+}
+
+void trainer_set_export_info(Trainer *t, const char *version, const char *cmdline)
+{
+    snprintf(t->version, sizeof t->version, "%s", version);
+    snprintf(t->cmdline, sizeof t->cmdline, "%s", cmdline);
+}
+
+void trainer_request_export(Trainer *t, const char *parent)
+{
+    pthread_mutex_lock(&t->request_lock);
+    snprintf(t->export_parent, sizeof t->export_parent, "%s", parent);
+    pthread_mutex_unlock(&t->request_lock);
+    atomic_store(&t->export_requested, 1);
+}
+
+/* A new YYYYmmdd-HHMMSS[-N] directory name under parent (not yet created). */
+static int export_target(const char *parent, char *out, size_t size, Err *e)
+{
+    if (mkdir(parent, 0777) != 0 && errno != EEXIST)
+        return err_sys(e, ERR_RUNTIME, errno, "%s", parent);
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    for (int n = 0; n < 1000; n++) {
+        struct stat st;
+        int len = n ? snprintf(out, size, "%s/%s-%d", parent, stamp, n)
+                    : snprintf(out, size, "%s/%s", parent, stamp);
+        if (len < 0 || (size_t)len >= size)
+            return err_set(e, ERR_RUNTIME, "%s: export path too long", parent);
+        if (stat(out, &st) != 0)
+            return ERR_OK;
+    }
+    return err_set(e, ERR_RUNTIME, "%s: no free export directory name", parent);
+}
+
+/* Runs a pending export request in the worker, between steps. */
+static void serve_export(Trainer *t)
+{
+    if (!atomic_exchange(&t->export_requested, 0))
+        return;
+    char parent[TRAIN_PATH_MAX], dir[TRAIN_PATH_MAX + 64];
+    pthread_mutex_lock(&t->request_lock);
+    memcpy(parent, t->export_parent, sizeof parent);
+    pthread_mutex_unlock(&t->request_lock);
+    const Run *runs[ARCH_COUNT];
+    for (int i = 0; i < t->n_runs; i++)
+        runs[i] = &t->runs[i];
+    ExportInfo info = {t->version, t->cmdline, openblas_get_corename(),
+                       openblas_get_num_threads()};
+    Err e;
+    err_clear(&e);
+    Snapshot *s = &t->staging;
+    if (export_target(parent, dir, sizeof dir, &e) ||
+        export_write(dir, &t->cfg, &t->data, runs, t->n_runs, &info, &e))
+        snprintf(s->message, sizeof s->message, "export failed: %.1000s", e.msg);
+    else
+        snprintf(s->message, sizeof s->message, "exported to %.1000s", dir);
+    s->message_seq++;
 }
 
 static int publish(Trainer *t, int finished)
@@ -130,8 +204,11 @@ static void *trainer_main(void *arg)
     double last_publish = 0.0;
     while (!atomic_load(&t->stop)) {
         int stepped, changed;
+        uint64_t messages = t->staging.message_seq;
+        serve_export(t);
         int alive = train_round(t, &stepped, &changed);
-        if (alive <= 0)
+        changed |= t->staging.message_seq != messages;
+        if (alive < 0 || (alive == 0 && !t->linger))
             break;
         double now = run_now();
         if (changed || now - last_publish >= PUBLISH_INTERVAL_S) {
@@ -150,8 +227,9 @@ static void *trainer_main(void *arg)
     return NULL;
 }
 
-int trainer_start(Trainer *t, Err *e)
+int trainer_start(Trainer *t, int linger, Err *e)
 {
+    t->linger = linger;
     if (publish(t, 0))
         return err_set(e, ERR_RUNTIME, "%s", t->err.msg);
     if (pthread_create(&t->thread, NULL, trainer_main, t) != 0)

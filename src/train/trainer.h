@@ -29,12 +29,21 @@ typedef struct Trainer Trainer;
 int trainer_create(const TrainConfig *c, Trainer **out, Err *e);
 void trainer_free(Trainer *t);
 
-int trainer_start(Trainer *t, Err *e);
+/* linger = 1 keeps the worker serving requests (export) after every run
+ * ended, until trainer_request_stop: what a dashboard wants; 0 ends the
+ * worker with the last run (headless). */
+int trainer_start(Trainer *t, int linger, Err *e);
 /* Asks the worker to stop after the current step (any thread). */
 void trainer_request_stop(Trainer *t);
 /* Pause or resume run i, or all runs when i < 0 (any thread). */
 void trainer_set_paused(Trainer *t, int i, int paused);
 int trainer_is_paused(Trainer *t, int i);
+/* What the export records about the program (strings are copied). */
+void trainer_set_export_info(Trainer *t, const char *version, const char *cmdline);
+/* Asks the worker to export every run's CSV files into a new subdirectory
+ * YYYYmmdd-HHMMSS[-N] of parent (created if missing) between two steps; the
+ * result (the path, or the error) becomes the snapshot's message. */
+void trainer_request_export(Trainer *t, const char *parent);
 /* Waits for the worker; returns its status (ERR_OK when every run ended
  * DONE, HALTED or stopped, else the error that stopped it, in *e). */
 int trainer_join(Trainer *t, Err *e);
