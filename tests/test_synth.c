@@ -69,19 +69,21 @@ static double layer_mean(const LayerStats *s, int from, int to, int skew)
 /* SPEC 4.3's ranges. The middle third is layers [L/3, 2L/3), the first and
  * last quarter [0, L/4) and [L - L/4, L); affinity and same_id hold for
  * every pair of consecutive layers, skew <= 2.5 for every middle layer. */
-static void assert_spec_ranges(const char *profile)
+static void assert_spec_ranges(const char *profile, int seqs)
 {
     SynthConfig cfg;
     Err e;
     assert_int_equal(profile_lookup(profile, &cfg, &e), 0);
+    if (seqs)
+        cfg.seqs = seqs;
     int L = cfg.layers, E = cfg.experts, q = L / 4;
     LayerStats *s = calloc((size_t)L, sizeof *s);
     assert_non_null(s);
     synth_stats(&cfg, 1, s);
     double rr_mid = layer_mean(s, L / 3, 2 * L / 3, 0);
     double skew_ends = (layer_mean(s, 0, q, 1) + layer_mean(s, L - q, L, 1)) / 2;
-    print_message("%s: token_share0 %.3f rr0 %.3f rr_mid %.3f skew_ends %.3f\n", profile,
-                  s[0].token_share, s[0].repeat_ratio, rr_mid, skew_ends);
+    print_message("%s (%d x %d): token_share0 %.3f rr0 %.3f rr_mid %.3f skew_ends %.3f\n", profile,
+                  cfg.seqs, cfg.seq_len, s[0].token_share, s[0].repeat_ratio, rr_mid, skew_ends);
     assert_true(s[0].token_share >= 0.3);
     assert_true(s[0].repeat_ratio >= 0.8 && s[0].repeat_ratio <= 1.5);
     assert_true(rr_mid >= 1.5 && rr_mid <= 3.0);
@@ -101,14 +103,24 @@ static void assert_spec_ranges(const char *profile)
 static void test_demo_meets_spec(void **state)
 {
     (void)state;
-    assert_spec_ranges("demo");
+    assert_spec_ranges("demo", 0);
 }
 
 /* Ensure that the qwen1.5-moe-a2.7b profile meets every range of SPEC 4.3. */
 static void test_qwen_meets_spec(void **state)
 {
     (void)state;
-    assert_spec_ranges("qwen1.5-moe-a2.7b");
+    assert_spec_ranges("qwen1.5-moe-a2.7b", 0);
+}
+
+/* Ensure that the other profiles (E=8 K=2, E=64 K=8, E=64 K=6) meet the same
+ * ranges, at 64 sequences (their defaults are a few sequences of big D). */
+static void test_other_profiles_meet_spec(void **state)
+{
+    (void)state;
+    assert_spec_ranges("mixtral-8x7b", 64);
+    assert_spec_ranges("olmoe-1b-7b", 64);
+    assert_spec_ranges("deepseek-v2-lite", 64);
 }
 
 static SynthConfig small_config(int E, int K, int D)
@@ -357,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_demo_meets_spec),
         cmocka_unit_test(test_qwen_meets_spec),
+        cmocka_unit_test(test_other_profiles_meet_spec),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_routing_independent_of_dim),
         cmocka_unit_test(test_gate_order),
