@@ -174,7 +174,9 @@ static void model_calibrate_layer(SynthModel *m, int l, const float *pilot, int 
 
 static int model_calibrate(SynthModel *m, SynthRng *g, Err *e)
 {
-    int E = m->E, L = m->L, r = m->r, T = m->cfg.seq_len;
+    /* pilot sequences as long as the data's, up to PILOT_TOKENS in all */
+    int E = m->E, L = m->L, r = m->r;
+    int T = m->cfg.seq_len < PILOT_TOKENS ? m->cfg.seq_len : PILOT_TOKENS;
     int nseq = (PILOT_TOKENS + T - 1) / T, N = nseq * T;
     float *pilot = malloc(sizeof *pilot * (size_t)N * L * r);
     int32_t *tok = malloc(sizeof *tok * (size_t)T);
