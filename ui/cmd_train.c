@@ -1,10 +1,10 @@
 /*
  * cmd_train.c: the 'train' command (also `moespec` with no command): SPEC 9's
  * options into a TrainConfig, the demo data when --data is absent, then the
- * headless trainer and the CSV export.
+ * dashboard (which needs a terminal) or the headless trainer and its CSV
+ * export.
  *
- * Not built yet, and said so when asked for: the dashboard (training runs
- * headless with a notice), checkpoints (--resume, --stop-at,
+ * Not built yet, and said so when asked for: checkpoints (--resume, --stop-at,
  * --checkpoint-dir, --checkpoint-every are refused with exit 2), and the
  * hybrid and complex architectures (refused with exit 2).
  */
@@ -17,8 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "dashboard.h"
 #include "demo_data.h"
 #include "headless.h"
 #include "opts.h"
@@ -50,8 +52,8 @@ static const char train_usage[] =
     "  --shards-per-group N   shards resident at once (default all)\n"
     "  --threads N            compute threads shared by all runs (default: cores)\n"
     "  --headless             no dashboard; one progress line per evaluation on stderr\n"
-    "                         (the dashboard is not built yet: training is headless)\n"
-    "  --export DIR           CSV export directory\n"
+    "  --export DIR           CSV export directory (headless: written at the end; in\n"
+    "                         the dashboard: where `e` writes, default ./moespec-export)\n"
     "  --checkpoint-dir DIR, --checkpoint-every N, --resume FILE, --stop-at N\n"
     "                         checkpoints: not built yet in this version (exit 2)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
@@ -288,24 +290,24 @@ static int train_export(Trainer *t, const char *dir, int argc, char **argv)
     return 0;
 }
 
-static void print_start(const Trainer *t)
+static void print_start(const Trainer *t, FILE *out)
 {
     const TrainData *d = trainer_data(t);
-    fprintf(stderr, "moespec: data %s: E=%d K=%d L=%d D=%d; %lld training and %lld validation "
+    fprintf(out, "moespec: data %s: E=%d K=%d L=%d D=%d; %lld training and %lld validation "
                     "samples (lookahead %d)\n",
             trainer_config(t)->data, d->h.E, d->h.K, d->h.L, d->h.D,
             (long long)batcher_n_samples(d->train), (long long)batcher_n_eval(d->val),
             d->lookahead);
     MetricsSummary s;
     metrics_summary(&d->base_freq, &s);
-    fprintf(stderr, "moespec: baseline frequency: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
+    fprintf(out, "moespec: baseline frequency: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
             s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
     metrics_summary(&d->base_repeat, &s);
-    fprintf(stderr, "moespec: baseline repeat: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
+    fprintf(out, "moespec: baseline repeat: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
             s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
     for (int i = 0; i < trainer_n_runs(t); i++) {
         const Run *r = trainer_run(t, i);
-        fprintf(stderr, "moespec: run %s: %zu parameters, %lld steps planned, lr %g, batch %d, "
+        fprintf(out, "moespec: run %s: %zu parameters, %lld steps planned, lr %g, batch %d, "
                         "%d threads (OpenBLAS core %s)\n",
                 r->name, model_param_count(r->model), (long long)r->planned_steps, r->lr,
                 trainer_config(t)->batch, trainer_config(t)->threads, openblas_get_corename());
@@ -320,15 +322,17 @@ int cmd_train(int argc, char **argv)
     int rc = parse_train_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
-    if (a.export_dir && !export_dir_usable(a.export_dir))
+    /* SPEC 7: no terminal, no dashboard; said before any data is made. */
+    if (!a.headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        fprintf(stderr, "moespec: no terminal: use --headless\n");
+        return ERR_USAGE;
+    }
+    if (a.headless && a.export_dir && !export_dir_usable(a.export_dir))
         return 1;
     Err e;
     err_clear(&e);
     if (!a.cfg.data[0] && demo_data_ensure(a.cfg.data, sizeof a.cfg.data, &e))
         return opt_report(&e);
-    if (!a.headless)
-        fprintf(stderr, "moespec: the dashboard is not built yet in this version; "
-                        "training headless (as with --headless)\n");
     FILE *log = NULL;
     if (a.log_path && !(log = fopen(a.log_path, "a"))) {
         perror(a.log_path);
@@ -340,7 +344,20 @@ int cmd_train(int argc, char **argv)
             fclose(log);
         return opt_report(&e);
     }
-    print_start(t);
+    if (!a.headless) {
+        if (log)
+            print_start(t, log);
+        char cmdline[8192];
+        join_cmdline(cmdline, sizeof cmdline, argc - 1, argv + 1);
+        trainer_set_export_info(t, PACKAGE_VERSION, cmdline);
+        DashboardOptions o = {a.export_dir ? a.export_dir : "./moespec-export", log};
+        rc = dashboard_run(t, &o);
+        trainer_free(t);
+        if (log)
+            fclose(log);
+        return rc;
+    }
+    print_start(t, stderr);
     rc = headless_run(t, log);
     if (a.export_dir && (rc == 0 || rc == 1)) {
         int xrc = train_export(t, a.export_dir, argc - 1, argv + 1);

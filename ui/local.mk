@@ -5,3 +5,8 @@ moespec_SOURCES = ui/main.c ui/opts.c ui/cmd_train.c ui/cmd_gen.c ui/cmd_import.
 noinst_HEADERS += ui/commands.h ui/opts.h ui/demo_data.h ui/progress_bar.h ui/headless.h
 moespec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
 moespec_LDADD = $(CORE_LIBS) $(NCURSES_LIBS) $(EXT_LIBS)
+# the dashboard (dash)
+moespec_SOURCES += ui/canvas.c ui/chart.c ui/crt.c ui/keys.c ui/layout.c ui/dashboard.c \
+	ui/panel_status.c ui/panel_loss.c ui/panel_topk.c ui/panel_coverage.c \
+	ui/panel_confusion.c ui/panel_compare.c ui/panel_overlay.c
+noinst_HEADERS += ui/canvas.h ui/chart.h ui/crt.h ui/keys.h ui/panels.h ui/dashboard.h

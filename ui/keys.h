@@ -1,0 +1,49 @@
+/*
+ * keys.h: the dashboard's one key table (SPEC 7): every key, its name, what
+ * it does, and the action that does it. The help overlay and the hint line
+ * are printed from this same table, so they cannot disagree with it.
+ *
+ * Actions change only the view; what must reach the trainer (pause, export,
+ * quit) comes back as KEYS_* flags that dashboard.c carries out, so this
+ * file knows neither the trainer nor the terminal (curses.h is included for
+ * the key codes only).
+ *
+ * Not here: reading keys (dashboard.c), drawing (panels).
+ */
+#ifndef MOESPEC_UI_KEYS_H
+#define MOESPEC_UI_KEYS_H
+
+#include <stddef.h>
+
+#include "panels.h"
+
+enum {
+    KEYS_REDRAW = 1,       /* the view changed */
+    KEYS_QUIT = 2,         /* leave the dashboard */
+    KEYS_PAUSE_SHOWN = 4,  /* toggle pause of the shown run */
+    KEYS_PAUSE_ALL = 8,    /* pause every run, or resume all when all are paused */
+    KEYS_EXPORT = 16,      /* export CSV for all runs */
+};
+
+typedef unsigned (*KeyAction)(DashView *v, const Snapshot *s);
+
+typedef struct KeyBinding {
+    int key;               /* getch() code */
+    const char *label;     /* as shown in help ("space", "Tab", ...); NULL: the glyphs' arrow */
+    const char *help;      /* what it does */
+    const char *hint;      /* short word for the hint line, or NULL */
+    KeyAction action;
+} KeyBinding;
+
+/* The table, n entries. */
+const KeyBinding *keys_table(size_t *n);
+/* The binding of key, or NULL. */
+const KeyBinding *keys_find(int key);
+/* The label of b under glyph set g ("←" or "Left"). */
+const char *keys_label(const KeyBinding *b, const Glyphs *g);
+
+/* One key press: the open overlay first (help: any key closes it; quit
+ * prompt: y quits, anything else returns), then the table. Returns KEYS_*. */
+unsigned keys_dispatch(DashView *v, const Snapshot *s, int key);
+
+#endif
