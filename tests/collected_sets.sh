@@ -1,0 +1,56 @@
+#!/bin/sh
+# tests/collected_sets.sh: trace sets written by tools/collect_traces.py
+# from tiny random Hugging Face models (transformers 5.17, on the GPU
+# machine; see tests/fixtures/collected/README) read, verify and train in
+# moespec: the Python writer and the C reader agree on the format. Then the
+# Python writer again, here, when numpy is at hand (skipped otherwise).
+set -e
+. "$srcdir/tests/lib.sh"
+
+fix="$srcdir/tests/fixtures/collected"
+for fam in qwen2_moe:12:4:3 mixtral:8:2:3 olmoe:16:4:3 deepseek_v2:16:4:2; do
+    name=${fam%%:*}; rest=${fam#*:}
+    E=${rest%%:*}; rest=${rest#*:}; K=${rest%%:*}; L=${rest#*:}
+    run_cmd "$MOESPEC" info "$fix/$name"
+    expect_rc 0 "$name: info verifies the collected set"
+    expect_match OUT "^experts \(E\) +$E$" "$name: E = $E"
+    expect_match OUT "^top-k \(K\) +$K$" "$name: K = $K"
+    expect_match OUT "^layers \(L\) +$L$" "$name: L = $L"
+done
+run_cmd "$MOESPEC" train --headless --data "$fix/qwen2_moe" --max-steps 6 --eval-every 3 \
+    --batch 16 --val-frac 0.34 --threads 1
+expect_rc 0 "training on a collected set"
+
+cp -r "$fix/mixtral" "$TEST_TMP/bad"
+chmod -R u+w "$TEST_TMP/bad"
+printf '\377' | dd of="$TEST_TMP/bad/shard-0000.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
+run_cmd "$MOESPEC" info "$TEST_TMP/bad"
+expect_rc 3 "a flipped byte in a collected shard"
+expect_match ERR "shard-0000.bin" "the corrupt shard is named"
+
+py=/usr/bin/python3
+if [ -x "$py" ] && "$py" -c 'import numpy' 2>/dev/null; then
+    run_cmd "$py" - "$srcdir/tools" "$TEST_TMP/py" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import moespec_traces as mt
+rng = np.random.default_rng(0)
+w = mt.TraceSetWriter(sys.argv[2], E=8, K=2, L=3, D=6, point="layer-input", dtype="f16")
+w.shard_bytes = 2000
+for s in range(5):
+    T = 4 + s
+    ex = np.stack([rng.permutation(8)[:2] for _ in range(T * 3)]).reshape(T, 3, 2)
+    w.add(ex, weights=rng.random((T, 3, 2)), hidden=rng.standard_normal((T, 3, 6)),
+          tokens=rng.integers(0, 100, T))
+w.close()
+PY
+    expect_rc 0 "the Python writer (pure-Python checksum path)"
+    run_cmd "$MOESPEC" info "$TEST_TMP/py"
+    expect_rc 0 "moespec verifies the Python writer's set"
+    expect_match OUT "^shards +2$" "several shards"
+    expect_match OUT "^hidden point +layer-input$" "hidden point kept"
+else
+    echo "skip: /usr/bin/python3 with numpy not found; Python writer not exercised"
+fi
+finish
