@@ -80,7 +80,7 @@ static void test_epoch_covers_once(void **state)
         mask[s] = s != 3;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, mask, 0, 7, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, mask, 0, 7, 1, &b, &e), 0);
     int64_t want = 0;
     for (int s = 0; s < SEQS; s++)
         want += s != 3 ? seq_len(s) * L : 0;
@@ -129,8 +129,8 @@ static void test_order_and_resume(void **state)
     Fixture *f = *state;
     Batcher *a, *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, &a, &e), 0);
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, &a, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, &b, &e), 0);
     int64_t spe = batcher_steps_per_epoch(a);
     static int x[400 * 5], y[400 * 5], z[400 * 5];
     BatchCursor ca = {0}, cb = {0};
@@ -156,7 +156,7 @@ static void test_targets_lookahead(void **state)
     Fixture *f = *state;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 1, 16, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 1, 16, 1, &b, &e), 0);
     assert_int_equal(batcher_n_samples(b), (int64_t)(5 * SEQS + SEQS * (SEQS - 1) / 2) * (L - 1));
     SampleBatch sb;
     assert_int_equal(sample_batch_alloc(&sb, 16, D, K, &e), 0);
@@ -189,7 +189,7 @@ static void test_eval_subset(void **state)
     Fixture *f = *state;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 8, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 8, 1, &b, &e), 0);
     int got[2][37];
     for (int round = 0; round < 2; round++) {
         assert_int_equal(batcher_limit_eval(b, 37, 5, &e), 0);
@@ -234,12 +234,71 @@ static void test_split(void **state)
     assert_int_equal(split_by_sequence(2, 0.1, 3, a, "x", &e), 0);
 }
 
+/* Ensure that windows hold consecutive tokens of one sequence at one layer,
+ * padding only at the end of a sequence's last window, every sample once
+ * per epoch, and the targets of the four next tokens (-1 past the end). */
+static void test_windows(void **state)
+{
+    Fixture *f = *state;
+    Batcher *b;
+    Err e;
+    enum { W = 4 };
+    assert_int_equal(batcher_open(f->ts, NULL, 1, 10, W, &b, &e), 0);
+    assert_int_equal(batcher_batch_rows(b), 8); /* 10 samples: two whole windows */
+    SampleBatch sb;
+    assert_int_equal(sample_batch_alloc(&sb, batcher_batch_rows(b), D, K, &e), 0);
+    static int seen[SEQS * 32 * L];
+    memset(seen, 0, sizeof seen);
+    BatchCursor c = {0};
+    int done = 0;
+    int64_t valid = 0;
+    while (!done) {
+        assert_int_equal(batcher_next_train(b, 3, &c, &sb, &done, &e), 0);
+        assert_int_equal(sb.window, W);
+        assert_int_equal(sb.n % W, 0);
+        for (int r = 0; r < sb.n; r++) {
+            if (!sb.valid[r]) { /* padding: only after the window's valid rows */
+                assert_true(r % W > 0);
+                assert_int_equal(sb.targets[r * K], -1);
+                continue;
+            }
+            assert_true(r % W == 0 || sb.valid[r - 1]);
+            const float *x = sb.x + (size_t)r * D;
+            int s = (int)x[0], t = (int)x[1], l = (int)x[2];
+            if (r % W) { /* the next token of the same sequence and layer */
+                const float *p = x - D;
+                assert_true((int)p[0] == s && (int)p[1] == t - 1 && (int)p[2] == l);
+            }
+            for (int fu = 1; fu <= BATCH_FUTURE; fu++)
+                for (int k = 0; k < K; k++)
+                    assert_int_equal(sb.future[(r * BATCH_FUTURE + fu - 1) * K + k],
+                                     t + fu < seq_len(s) ? expert_of(s, t + fu, l + 1, k) : -1);
+            seen[sample_index(&sb, r)]++;
+            valid++;
+        }
+    }
+    assert_int_equal(valid, batcher_n_samples(b));
+    for (int s = 0; s < SEQS; s++)
+        for (int t = 0; t < seq_len(s); t++)
+            for (int l = 0; l < L; l++)
+                assert_int_equal(seen[(s * 32 + t) * L + l], l + 1 < L);
+    int64_t pos = 0, eval_valid = 0;
+    do {
+        assert_int_equal(batcher_next_eval(b, &pos, &sb, &e), 0);
+        eval_valid += sb.n_valid;
+    } while (sb.n);
+    assert_int_equal(eval_valid, batcher_n_eval(b));
+    assert_int_equal(eval_valid, batcher_n_samples(b));
+    sample_batch_free(&sb);
+    batcher_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_epoch_covers_once), cmocka_unit_test(test_order_and_resume),
         cmocka_unit_test(test_targets_lookahead), cmocka_unit_test(test_eval_subset),
-        cmocka_unit_test(test_split),
+        cmocka_unit_test(test_split),             cmocka_unit_test(test_windows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,12 +1,13 @@
 /*
  * batcher.c: serving samples in batches; see batcher.h.
  *
- * Samples are packed into 64 bits as seq:32 | t:20 | layer:12, which bounds
- * a set to 2^32 sequences of 2^20 tokens and 4096 layers (checked at open).
- * Training keeps one group's shuffled list at a time (memory bounded by the
- * group, as --shards-per-group promises); evaluation walks the selected
- * sequences in storage order through a prefix sum, so "all samples" costs
- * no list at all.
+ * Units (a window of `window` tokens at one layer; one token when window
+ * is 1) are packed into 64 bits as seq:32 | chunk:20 | layer:12, which
+ * bounds a set to 2^32 sequences of 2^20 tokens and 4096 layers (checked at
+ * open). Training keeps one group's shuffled unit list at a time (memory
+ * bounded by the group, as --shards-per-group promises); evaluation walks
+ * the selected sequences in storage order through a prefix sum of units, so
+ * "all samples" costs no list at all.
  */
 #include "data/batcher.h"
 
@@ -21,20 +22,22 @@
 struct Batcher {
     TraceSet *ts;
     const TraceHeader *h;
-    int lookahead, batch, n_in_layers; /* input layers per token: L - lookahead */
+    int lookahead, n_in_layers; /* input layers per token: L - lookahead */
+    int window;              /* rows per unit */
+    int units_per_batch;
     int n_groups;
     uint8_t *mask;           /* [n_seqs] selected */
-    int64_t *group_samples;  /* [n_groups] selected samples */
+    int64_t *group_units;    /* [n_groups] selected units */
     int64_t n_samples, steps_per_epoch;
     /* training: the shuffled list of one (epoch, group) */
     uint64_t *list;
     int64_t list_n, list_cap, list_epoch, list_group;
     /* evaluation */
     int64_t *sel_seq;        /* [n_sel] selected sequences, storage order */
-    int64_t *sel_prefix;     /* [n_sel + 1] samples before each */
+    int64_t *sel_prefix;     /* [n_sel + 1] units before each */
     int64_t n_sel;
-    uint64_t *eval_ids;      /* NULL = all samples, else [n_eval] sorted */
-    int64_t n_eval;
+    uint64_t *eval_ids;      /* NULL = all units, else [n_eval_units] sorted */
+    int64_t n_eval_units, n_eval;
 };
 
 static uint64_t pack(int64_t seq, int t, int l)
@@ -86,12 +89,15 @@ int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e)
     b->cap = cap;
     b->D = D;
     b->K = K;
+    b->window = 1;
     size_t rows = (size_t)cap, cells = rows * (size_t)K;
     b->x = malloc(rows * (size_t)(D > 0 ? D : 1) * sizeof *b->x);
     b->layer = malloc(rows * sizeof *b->layer);
     b->targets = malloc(cells * sizeof *b->targets);
     b->prev = malloc(cells * sizeof *b->prev);
-    if (!b->x || !b->layer || !b->targets || !b->prev) {
+    b->future = malloc(cells * BATCH_FUTURE * sizeof *b->future);
+    b->valid = malloc(rows);
+    if (!b->x || !b->layer || !b->targets || !b->prev || !b->future || !b->valid) {
         sample_batch_free(b);
         return err_set(e, ERR_RUNTIME, "out of memory for a batch of %d rows", cap);
     }
@@ -104,6 +110,8 @@ void sample_batch_free(SampleBatch *b)
     free(b->layer);
     free(b->targets);
     free(b->prev);
+    free(b->future);
+    free(b->valid);
     memset(b, 0, sizeof *b);
 }
 
@@ -112,8 +120,8 @@ static int batcher_index(Batcher *b, Err *e)
     int64_t n_seqs = traceset_n_seqs(b->ts);
     b->sel_seq = malloc((size_t)(n_seqs > 0 ? n_seqs : 1) * sizeof *b->sel_seq);
     b->sel_prefix = malloc((size_t)(n_seqs + 1) * sizeof *b->sel_prefix);
-    b->group_samples = calloc((size_t)b->n_groups, sizeof *b->group_samples);
-    if (!b->sel_seq || !b->sel_prefix || !b->group_samples)
+    b->group_units = calloc((size_t)b->n_groups, sizeof *b->group_units);
+    if (!b->sel_seq || !b->sel_prefix || !b->group_units)
         return err_set(e, ERR_RUNTIME, "out of memory indexing %lld sequences", (long long)n_seqs);
     b->sel_prefix[0] = 0;
     for (int g = 0; g < b->n_groups; g++) {
@@ -126,20 +134,21 @@ static int batcher_index(Batcher *b, Err *e)
             if (T >= (1 << POS_BITS))
                 return err_set(e, ERR_INPUT, "%s: sequence %lld has %d tokens; at most %d supported",
                                traceset_path(b->ts), (long long)s, T, (1 << POS_BITS) - 1);
-            int64_t ns = (int64_t)T * b->n_in_layers;
-            b->group_samples[g] += ns;
+            int64_t units = (int64_t)((T + b->window - 1) / b->window) * b->n_in_layers;
+            b->n_samples += (int64_t)T * b->n_in_layers;
+            b->group_units[g] += units;
             b->sel_seq[b->n_sel] = s;
-            b->sel_prefix[b->n_sel + 1] = b->sel_prefix[b->n_sel] + ns;
+            b->sel_prefix[b->n_sel + 1] = b->sel_prefix[b->n_sel] + units;
             b->n_sel++;
         }
-        b->steps_per_epoch += (b->group_samples[g] + b->batch - 1) / b->batch;
+        b->steps_per_epoch += (b->group_units[g] + b->units_per_batch - 1) / b->units_per_batch;
     }
-    b->n_samples = b->sel_prefix[b->n_sel];
+    b->n_eval_units = b->sel_prefix[b->n_sel];
     b->n_eval = b->n_samples;
     return ERR_OK;
 }
 
-int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch,
+int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch, int window,
                  Batcher **out, Err *e)
 {
     const TraceHeader *h = traceset_header(ts);
@@ -150,6 +159,8 @@ int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch
                        lookahead, h->L, traceset_path(ts), h->L);
     if (batch < 1)
         return err_set(e, ERR_USAGE, "--batch: must be at least 1");
+    if (window < 1 || window >= (1 << POS_BITS))
+        return err_set(e, ERR_USAGE, "--window: %d out of range [1, %d)", window, 1 << POS_BITS);
     if (h->L >= (1 << LAYER_BITS) || n_seqs >= ((int64_t)1 << SEQ_BITS))
         return err_set(e, ERR_INPUT, "%s: too many layers or sequences to index",
                        traceset_path(ts));
@@ -159,7 +170,8 @@ int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch
     b->ts = ts;
     b->h = h;
     b->lookahead = lookahead;
-    b->batch = batch;
+    b->window = window;
+    b->units_per_batch = batch / window > 0 ? batch / window : 1;
     b->n_in_layers = h->L - lookahead;
     b->n_groups = traceset_n_groups(ts);
     b->list_epoch = b->list_group = -1;
@@ -186,7 +198,7 @@ void batcher_free(Batcher *b)
     if (!b)
         return;
     free(b->mask);
-    free(b->group_samples);
+    free(b->group_units);
     free(b->list);
     free(b->sel_seq);
     free(b->sel_prefix);
@@ -195,40 +207,80 @@ void batcher_free(Batcher *b)
 }
 
 int64_t batcher_n_samples(const Batcher *b) { return b->n_samples; }
+int batcher_batch_rows(const Batcher *b) { return b->units_per_batch * b->window; }
 int64_t batcher_steps_per_epoch(const Batcher *b) { return b->steps_per_epoch; }
 int64_t batcher_n_eval(const Batcher *b) { return b->n_eval; }
 
-/* Copies sample id into row r of out, making its group resident. */
-static int fill_row(Batcher *b, uint64_t id, SampleBatch *out, int r, Err *e)
+/* The view of sequence seq, making its group resident. */
+static int seq_view(Batcher *b, int64_t seq, TraceSeqView *v, Err *e)
+{
+    int rc = traceset_seq(b->ts, seq, v, e);
+    if (rc != ERR_USAGE)
+        return rc;
+    int lo = 0, hi = b->n_groups - 1; /* not resident: find its group */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        int64_t first, count;
+        traceset_group_range(b->ts, mid, &first, &count);
+        if (first <= seq) lo = mid; else hi = mid - 1;
+    }
+    rc = traceset_load_group(b->ts, lo, e);
+    return rc ? rc : traceset_seq(b->ts, seq, v, e);
+}
+
+/* Target set of token t at target layer lt into out[K], -1s past the end. */
+static void copy_targets(const TraceSeqView *v, int t, int lt, int L, int K, int32_t *out)
+{
+    const uint16_t *tg = v->experts + ((size_t)t * (size_t)L + (size_t)lt) * (size_t)K;
+    for (int k = 0; k < K; k++)
+        out[k] = t >= 0 && t < v->T ? tg[k] : -1;
+}
+
+/* Copies the unit `id` into rows r0 .. r0 + window - 1 of out. */
+static int fill_unit(Batcher *b, uint64_t id, SampleBatch *out, int r0, Err *e)
 {
     int64_t seq;
-    int t, l;
-    unpack(id, &seq, &t, &l);
+    int chunk, l;
+    unpack(id, &seq, &chunk, &l);
     TraceSeqView v;
-    int rc = traceset_seq(b->ts, seq, &v, e);
-    if (rc == ERR_USAGE) { /* not resident: find its group */
-        int lo = 0, hi = b->n_groups - 1;
-        while (lo < hi) {
-            int mid = (lo + hi + 1) / 2;
-            int64_t first, count;
-            traceset_group_range(b->ts, mid, &first, &count);
-            if (first <= seq) lo = mid; else hi = mid - 1;
-        }
-        rc = traceset_load_group(b->ts, lo, e);
-        if (!rc)
-            rc = traceset_seq(b->ts, seq, &v, e);
-    }
+    int rc = seq_view(b, seq, &v, e);
     if (rc)
         return rc;
-    const int L = b->h->L, K = b->h->K, lt = l + b->lookahead;
-    traceset_seq_hidden(b->h, &v, t, l, out->x + (size_t)r * (size_t)out->D);
-    out->layer[r] = l;
-    const uint16_t *tg = v.experts + ((size_t)t * (size_t)L + (size_t)lt) * (size_t)K;
-    size_t at = (size_t)r * (size_t)K;
-    for (int k = 0; k < K; k++) {
-        out->targets[at + k] = tg[k];
-        out->prev[at + k] = t > 0 ? tg[k - (ptrdiff_t)L * K] : -1;
+    const int L = b->h->L, K = b->h->K, lt = l + b->lookahead, W = b->window;
+    for (int p = 0; p < W; p++) {
+        int r = r0 + p, t = chunk * W + p;
+        size_t at = (size_t)r * (size_t)K;
+        float *x = out->x + (size_t)r * (size_t)out->D;
+        out->layer[r] = l;
+        out->valid[r] = t < v.T;
+        if (t < v.T) {
+            traceset_seq_hidden(b->h, &v, t, l, x);
+            out->n_valid++;
+        } else {
+            memset(x, 0, (size_t)out->D * sizeof *x);
+        }
+        copy_targets(&v, t < v.T ? t : -1, lt, L, K, out->targets + at);
+        copy_targets(&v, t < v.T ? t - 1 : -1, lt, L, K, out->prev + at);
+        for (int f = 1; W > 1 && f <= BATCH_FUTURE; f++) /* [r][f-1][K] */
+            copy_targets(&v, t < v.T ? t + f : -1, lt, L, K,
+                         out->future + ((size_t)r * BATCH_FUTURE + (size_t)(f - 1)) * (size_t)K);
     }
+    return ERR_OK;
+}
+
+/* Fills out with n units (whole windows); ERR_USAGE if they do not fit. */
+static int fill_units(Batcher *b, const uint64_t *ids, int n, SampleBatch *out, Err *e)
+{
+    out->n = out->n_valid = 0;
+    out->window = b->window;
+    if ((int64_t)n * b->window > out->cap)
+        return err_set(e, ERR_USAGE, "a batch of %d rows needs %d", out->cap, n * b->window);
+    for (int u = 0; u < n; u++) {
+        int rc = fill_unit(b, ids[u], out, u * b->window, e);
+        if (rc)
+            return rc;
+    }
+    out->n = n * b->window;
     return ERR_OK;
 }
 
@@ -255,7 +307,7 @@ static int build_group_list(Batcher *b, uint64_t seed, int64_t epoch, int g, Err
 {
     if (b->list_epoch == epoch && b->list_group == g)
         return ERR_OK;
-    int64_t need = b->group_samples[g];
+    int64_t need = b->group_units[g];
     if (need > b->list_cap) {
         uint64_t *p = realloc(b->list, (size_t)need * sizeof *p);
         if (!p)
@@ -268,10 +320,10 @@ static int build_group_list(Batcher *b, uint64_t seed, int64_t epoch, int g, Err
     for (int64_t s = first; s < first + count; s++) {
         if (!b->mask[s])
             continue;
-        int T = traceset_seq_len(b->ts, s);
-        for (int t = 0; t < T; t++)
+        int chunks = (traceset_seq_len(b->ts, s) + b->window - 1) / b->window;
+        for (int c = 0; c < chunks; c++)
             for (int l = 0; l < b->n_in_layers; l++)
-                b->list[n++] = pack(s, t, l);
+                b->list[n++] = pack(s, c, l);
     }
     shuffle_u64(b->list, n, stream_seed(seed, epoch, g));
     b->list_n = n;
@@ -290,7 +342,7 @@ int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *o
         g = epoch_group(b, seed, c->epoch, c->group_pos);
         if (g < 0)
             return err_set(e, ERR_RUNTIME, "out of memory");
-        if (c->offset < b->group_samples[g])
+        if (c->offset < b->group_units[g])
             break;
         c->group_pos++;
         c->offset = 0;
@@ -303,13 +355,9 @@ int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *o
     if (rc)
         return rc;
     int64_t left = b->list_n - c->offset;
-    int n = (int)(left < b->batch ? left : b->batch);
-    if (n > out->cap)
-        n = out->cap;
-    for (int r = 0; r < n; r++)
-        if ((rc = fill_row(b, b->list[c->offset + r], out, r, e)))
-            return rc;
-    out->n = n;
+    int n = (int)(left < b->units_per_batch ? left : b->units_per_batch);
+    if ((rc = fill_units(b, b->list + c->offset, n, out, e)))
+        return rc;
     c->offset += n;
     /* Is this the epoch's last batch? Only empty groups may follow. */
     if (c->offset == b->list_n) {
@@ -317,7 +365,7 @@ int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *o
         int more = 0;
         for (; pos < b->n_groups && !more; pos++) {
             int next = epoch_group(b, seed, c->epoch, pos);
-            more = next < 0 || b->group_samples[next] > 0;
+            more = next < 0 || b->group_units[next] > 0;
         }
         if (!more) {
             *epoch_done = 1;
@@ -329,8 +377,8 @@ int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *o
     return ERR_OK;
 }
 
-/* The id of the i-th selected sample in storage order (seq, t, l). */
-static uint64_t eval_sample_id(const Batcher *b, int64_t i)
+/* The id of the i-th selected unit in storage order (seq, chunk, l). */
+static uint64_t eval_unit_id(const Batcher *b, int64_t i)
 {
     if (b->eval_ids)
         return b->eval_ids[i];
@@ -349,36 +397,25 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int batcher_limit_eval(Batcher *b, int64_t max_samples, uint64_t seed, Err *e)
+/* Floyd's algorithm: m distinct indices of [0, N) in memory proportional
+ * to m, not N: for j in [N-m, N) draw t in [0, j] and take t, or j when t
+ * is taken (an open-addressing set says). */
+static int floyd_sample(int64_t N, int64_t m, uint64_t seed, uint64_t *out, Err *e)
 {
-    free(b->eval_ids);
-    b->eval_ids = NULL;
-    b->n_eval = b->n_samples;
-    if (max_samples <= 0 || max_samples >= b->n_samples)
-        return ERR_OK;
-    /* Floyd's algorithm picks max_samples distinct indices with memory
-     * proportional to max_samples, not to the set: for j in [N-m, N) draw
-     * t in [0, j] and take t, or j when t is taken (a hash set says). */
-    uint64_t *ids = malloc((size_t)max_samples * sizeof *ids);
-    if (!ids)
-        return err_set(e, ERR_RUNTIME, "out of memory for %lld samples", (long long)max_samples);
-    uint64_t s = stream_seed(seed, -2, -2);
-    int64_t n = 0;
     int64_t cap = 1;
-    while (cap < 2 * max_samples)
+    while (cap < 2 * m)
         cap <<= 1;
     int64_t *set = malloc((size_t)cap * sizeof *set);
-    if (!set) {
-        free(ids);
-        return err_set(e, ERR_RUNTIME, "out of memory for %lld samples", (long long)max_samples);
-    }
+    if (!set)
+        return err_set(e, ERR_RUNTIME, "out of memory for %lld samples", (long long)m);
     for (int64_t i = 0; i < cap; i++)
         set[i] = -1;
-    for (int64_t j = b->n_samples - max_samples; j < b->n_samples; j++) {
+    uint64_t s = seed;
+    int64_t n = 0;
+    for (int64_t j = N - m; j < N; j++) {
         int64_t t = (int64_t)(mix64(&s) % (uint64_t)(j + 1));
         for (int pass = 0; pass < 2; pass++) {
-            uint64_t hsh = (uint64_t)t * 0x9e3779b97f4a7c15ull;
-            int64_t slot = (int64_t)(hsh >> 20) & (cap - 1);
+            int64_t slot = (int64_t)(((uint64_t)t * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
             while (set[slot] >= 0 && set[slot] != t)
                 slot = (slot + 1) & (cap - 1);
             if (set[slot] < 0) {
@@ -387,28 +424,62 @@ int batcher_limit_eval(Batcher *b, int64_t max_samples, uint64_t seed, Err *e)
             }
             t = j; /* taken: Floyd takes j instead, which is never taken yet */
         }
-        ids[n++] = (uint64_t)t;
+        out[n++] = (uint64_t)t;
     }
     free(set);
-    qsort(ids, (size_t)n, sizeof *ids, cmp_u64);
-    for (int64_t i = 0; i < n; i++)
-        ids[i] = eval_sample_id(b, (int64_t)ids[i]);
+    qsort(out, (size_t)n, sizeof *out, cmp_u64);
+    return ERR_OK;
+}
+
+/* Valid rows of a unit: the tokens of its window that exist. */
+static int64_t unit_rows(const Batcher *b, uint64_t id)
+{
+    int64_t seq;
+    int chunk, l;
+    unpack(id, &seq, &chunk, &l);
+    int left = traceset_seq_len(b->ts, seq) - chunk * b->window;
+    return left < b->window ? left : b->window;
+}
+
+int batcher_limit_eval(Batcher *b, int64_t max_samples, uint64_t seed, Err *e)
+{
+    free(b->eval_ids);
+    b->eval_ids = NULL;
+    b->n_eval = b->n_samples;
+    b->n_eval_units = b->sel_prefix[b->n_sel];
+    int64_t m = (max_samples + b->window - 1) / b->window;
+    if (max_samples <= 0 || m >= b->n_eval_units)
+        return ERR_OK;
+    uint64_t *ids = malloc((size_t)m * sizeof *ids);
+    if (!ids)
+        return err_set(e, ERR_RUNTIME, "out of memory for %lld samples", (long long)m);
+    int rc = floyd_sample(b->n_eval_units, m, stream_seed(seed, -2, -2), ids, e);
+    if (rc) {
+        free(ids);
+        return rc;
+    }
+    b->n_eval = 0;
+    for (int64_t i = 0; i < m; i++) {
+        ids[i] = eval_unit_id(b, (int64_t)ids[i]);
+        b->n_eval += unit_rows(b, ids[i]);
+    }
     b->eval_ids = ids;
-    b->n_eval = n;
+    b->n_eval_units = m;
     return ERR_OK;
 }
 
 int batcher_next_eval(Batcher *b, int64_t *pos, SampleBatch *out, Err *e)
 {
-    out->n = 0;
-    int64_t left = b->n_eval - *pos;
-    int n = (int)(left < out->cap ? left : out->cap);
-    for (int r = 0; r < n; r++) {
-        int rc = fill_row(b, eval_sample_id(b, *pos + r), out, r, e);
+    int64_t left = b->n_eval_units - *pos, fit = out->cap / b->window;
+    int n = (int)(left < fit ? left : fit);
+    out->n = out->n_valid = 0;
+    out->window = b->window;
+    for (int u = 0; u < n; u++) {
+        int rc = fill_unit(b, eval_unit_id(b, *pos + u), out, u * b->window, e);
         if (rc)
             return rc;
     }
-    out->n = n;
+    out->n = n * b->window;
     *pos += n;
     return ERR_OK;
 }

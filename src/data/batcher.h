@@ -8,6 +8,13 @@
  * groups in a shuffled order, the samples of a group shuffled within it) or
  * in storage order (evaluation, optionally a fixed random subset).
  *
+ * The unit of shuffling is a window of `window` consecutive tokens of one
+ * sequence at one layer (window 1: a single sample, for the per-token
+ * models). The windowed models predict every position of their window, so a
+ * sequence is cut into consecutive windows and every token is a sample
+ * exactly once per epoch; a sequence's last window may be short, and its
+ * missing rows are padding (valid = 0) at the end of the window.
+ *
  * The order of every epoch is a pure function of (seed, epoch), so the whole
  * position is the small BatchCursor: a checkpoint stores it and resumes the
  * exact same batches. Batches are copied (f16 -> f32) into a SampleBatch
@@ -23,14 +30,21 @@
 #include "data/traceset.h"
 #include "util/err.h"
 
+#define BATCH_FUTURE 4 /* tokens ahead whose targets a batch carries (hybrid) */
+
 typedef struct SampleBatch {
     int cap;          /* rows allocated */
-    int n;            /* rows filled */
+    int n;            /* rows filled (whole windows) */
     int D, K;
-    float *x;         /* [cap][D] hidden state at the input layer, f32 */
+    int window;       /* rows per window (1 for the per-token models) */
+    float *x;         /* [cap][D] hidden state at the input layer, f32 (0 on padding) */
     int32_t *layer;   /* [cap] input layer l */
-    int32_t *targets; /* [cap][K] experts at layer l + lookahead, gate order */
+    int32_t *targets; /* [cap][K] experts at layer l + lookahead, gate order; -1 on padding */
     int32_t *prev;    /* [cap][K] previous token's targets (same layers), -1 at t = 0 */
+    int32_t *future;  /* [cap][BATCH_FUTURE][K] targets of tokens t+1..t+4, -1 past the end
+                         (filled for windowed batchers only) */
+    uint8_t *valid;   /* [cap] 0 on the padding rows of a sequence's last window */
+    int n_valid;      /* rows with valid = 1 */
 } SampleBatch;
 
 int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e);
@@ -44,11 +58,14 @@ typedef struct BatchCursor {
 
 typedef struct Batcher Batcher;
 
-/* seq_mask[s] != 0 selects sequence s (NULL = all). batch is the rows per
- * training batch. Fails with ERR_INPUT when nothing is selected or a
- * sequence is too long to index. */
-int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch,
+/* seq_mask[s] != 0 selects sequence s (NULL = all). batch is the samples
+ * per training batch (rounded down to whole windows, at least one window);
+ * window is the rows per unit (1 = per token). Fails with ERR_INPUT when
+ * nothing is selected or a sequence is too long to index. */
+int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch, int window,
                  Batcher **out, Err *e);
+/* Rows a SampleBatch needs for this batcher's batches. */
+int batcher_batch_rows(const Batcher *b);
 void batcher_free(Batcher *b);
 
 int64_t batcher_n_samples(const Batcher *b);
@@ -60,10 +77,10 @@ int64_t batcher_steps_per_epoch(const Batcher *b);
 int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *out,
                        int *epoch_done, Err *e);
 
-/* Evaluation restricted to max_samples samples drawn once from seed
- * (0 or more than the total = all); kept sorted in storage order. */
+/* Evaluation restricted to about max_samples samples (whole windows) drawn
+ * once from seed (0 or more than the total = all); kept in storage order. */
 int batcher_limit_eval(Batcher *b, int64_t max_samples, uint64_t seed, Err *e);
-int64_t batcher_n_eval(const Batcher *b);
+int64_t batcher_n_eval(const Batcher *b); /* samples (valid rows) evaluated */
 /* The evaluation batch starting at sample *pos (storage order); advances
  * *pos; out->n == 0 when all were served. */
 int batcher_next_eval(Batcher *b, int64_t *pos, SampleBatch *out, Err *e);

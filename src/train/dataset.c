@@ -51,10 +51,10 @@ static int open_batchers(const TrainConfig *c, TrainData *d, Err *e)
     if (!rc) {
         for (int64_t s = 0; s < n; s++)
             train_mask[s] = !d->val_mask[s];
-        rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, &d->train, e);
+        rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, 1, &d->train, e);
     }
     if (!rc)
-        rc = batcher_open(d->vts, d->vts == d->ts ? d->val_mask : NULL, c->lookahead, c->batch,
+        rc = batcher_open(d->vts, d->vts == d->ts ? d->val_mask : NULL, c->lookahead, c->batch, 1,
                           &d->val, e);
     if (!rc)
         rc = batcher_limit_eval(d->val, c->val_samples, c->seed, e);
