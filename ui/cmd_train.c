@@ -296,7 +296,8 @@ static void print_start(const Trainer *t, FILE *out)
     fprintf(out, "moespec: data %s: E=%d K=%d L=%d D=%d; %lld training and %lld validation "
                     "samples (lookahead %d)\n",
             trainer_config(t)->data, d->h.E, d->h.K, d->h.L, d->h.D,
-            (long long)batcher_n_samples(d->train), (long long)batcher_n_eval(d->val),
+            (long long)batcher_n_samples(d->train[VIEW_TOKEN]),
+            (long long)batcher_n_eval(d->val[VIEW_TOKEN]),
             d->lookahead);
     MetricsSummary s;
     metrics_summary(&d->base_freq, &s);

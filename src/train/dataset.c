@@ -38,6 +38,24 @@ static int open_sets(const TrainConfig *c, TrainData *d, Err *e)
     return ERR_OK;
 }
 
+int train_arch_view(Arch a)
+{
+    return a == ARCH_SIMPLE ? VIEW_TOKEN : VIEW_WINDOW;
+}
+
+static int open_view(const TrainConfig *c, TrainData *d, const uint8_t *train_mask, int view,
+                     Err *e)
+{
+    int window = view == VIEW_WINDOW ? c->window : 1;
+    int rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, window, &d->train[view], e);
+    if (!rc)
+        rc = batcher_open(d->vts, d->vts == d->ts ? d->val_mask : NULL, c->lookahead, c->batch,
+                          window, &d->val[view], e);
+    if (!rc)
+        rc = batcher_limit_eval(d->val[view], c->val_samples, c->seed, e);
+    return rc;
+}
+
 static int open_batchers(const TrainConfig *c, TrainData *d, Err *e)
 {
     int64_t n = traceset_n_seqs(d->ts);
@@ -51,13 +69,13 @@ static int open_batchers(const TrainConfig *c, TrainData *d, Err *e)
     if (!rc) {
         for (int64_t s = 0; s < n; s++)
             train_mask[s] = !d->val_mask[s];
-        rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, 1, &d->train, e);
+        rc = open_view(c, d, train_mask, VIEW_TOKEN, e);
     }
-    if (!rc)
-        rc = batcher_open(d->vts, d->vts == d->ts ? d->val_mask : NULL, c->lookahead, c->batch, 1,
-                          &d->val, e);
-    if (!rc)
-        rc = batcher_limit_eval(d->val, c->val_samples, c->seed, e);
+    int windowed = 0;
+    for (int i = 0; i < c->n_archs; i++)
+        windowed |= train_arch_view(c->archs[i]) == VIEW_WINDOW;
+    if (!rc && windowed)
+        rc = open_view(c, d, train_mask, VIEW_WINDOW, e);
     free(train_mask);
     return rc;
 }
@@ -109,7 +127,7 @@ static int measure_baselines(TrainData *d, Err *e)
         metrics_acc_set_ce(rep, 0); /* repeat scores are a ranking, not logits */
     metrics_acc_reset(d->acc);
     for (int64_t pos = 0; !rc;) {
-        if ((rc = batcher_next_eval(d->val, &pos, &d->buf, e)) || d->buf.n == 0)
+        if ((rc = batcher_next_eval(d->val[VIEW_TOKEN], &pos, &d->buf, e)) || d->buf.n == 0)
             break;
         const size_t n = (size_t)d->buf.n;
         rc = metrics_baseline_scores(d->freq, METRICS_FREQUENCY, d->buf.layer, d->buf.prev, n,
@@ -142,8 +160,12 @@ int train_data_open(const TrainConfig *c, TrainData *d, Err *e)
     int rc = open_sets(c, d, e);
     if (!rc)
         rc = open_batchers(c, d, e);
-    if (!rc)
-        rc = sample_batch_alloc(&d->buf, c->batch, d->h.D, d->h.K, e);
+    if (!rc) {
+        int rows = batcher_batch_rows(d->train[VIEW_TOKEN]);
+        if (d->train[VIEW_WINDOW] && batcher_batch_rows(d->train[VIEW_WINDOW]) > rows)
+            rows = batcher_batch_rows(d->train[VIEW_WINDOW]);
+        rc = sample_batch_alloc(&d->buf, rows, d->h.D, d->h.K, e);
+    }
     if (!rc)
         rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &d->acc, e);
     if (!rc)
@@ -164,8 +186,10 @@ void train_data_close(TrainData *d)
     metrics_freq_free(d->freq);
     metrics_acc_free(d->acc);
     sample_batch_free(&d->buf);
-    batcher_free(d->train);
-    batcher_free(d->val);
+    for (int v = 0; v < 2; v++) {
+        batcher_free(d->train[v]);
+        batcher_free(d->val[v]);
+    }
     free(d->val_mask);
     if (d->vts && d->vts != d->ts)
         traceset_close(d->vts);

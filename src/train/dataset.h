@@ -18,14 +18,19 @@
 #include "train/train_config.h"
 #include "util/err.h"
 
+enum { VIEW_TOKEN = 0, VIEW_WINDOW = 1 };
+
 typedef struct TrainData {
     TraceSet *ts;             /* --data */
     TraceSet *vts;            /* --val-data, or ts */
     TraceHeader h;            /* shape of both */
     int lookahead;
     uint8_t *val_mask;        /* [n_seqs of ts] 1 = validation sequence */
-    Batcher *train;           /* training samples, shuffled epochs */
-    Batcher *val;             /* validation samples, storage order */
+    /* [VIEW_TOKEN]: one sample per unit (simple, the baselines);
+     * [VIEW_WINDOW]: windows of --window tokens (hybrid, complex), opened
+     * only when such a run exists. */
+    Batcher *train[2];        /* training samples, shuffled epochs */
+    Batcher *val[2];          /* validation samples, storage order */
     SampleBatch buf;          /* the one batch buffer every run reuses */
     MetricsAcc *acc;          /* reused by every evaluation */
     MetricsFreq *freq;        /* training-split frequency table */
@@ -33,6 +38,9 @@ typedef struct TrainData {
     MetricsResult base_repeat;/* repeat baseline on the validation samples */
     uint64_t fingerprint;     /* of ts */
 } TrainData;
+
+/* Whether an architecture reads windows of tokens (VIEW_WINDOW). */
+int train_arch_view(Arch a);
 
 /* Opens the trace set(s), splits, builds batchers and measures the
  * baselines. ERR_INPUT for unreadable or mismatched data (names the file);

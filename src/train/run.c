@@ -33,13 +33,14 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
     r->mcfg.window = c->window;
     r->mcfg.seed = c->seed;
     r->lr = c->lr[arch];
-    r->steps_per_epoch = batcher_steps_per_epoch(d->train);
+    r->view = train_arch_view(arch);
+    r->steps_per_epoch = batcher_steps_per_epoch(d->train[r->view]);
     r->planned_steps = c->max_steps > 0 ? c->max_steps : c->epochs * r->steps_per_epoch;
     r->eval_every = c->eval_every;
     r->best_step = -1;
     r->best_recall_K = -1.0;
     r->start_time = run_now();
-    int rc = model_create(&r->mcfg, (size_t)c->batch, &r->model, e);
+    int rc = model_create(&r->mcfg, (size_t)d->buf.cap, &r->model, e);
     if (!rc)
         rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->last, e);
     if (rc)
@@ -69,7 +70,7 @@ int run_step(Run *r, TrainData *d, Err *e)
         return ERR_OK;
     double t0 = run_now();
     int epoch_done = 0;
-    int rc = batcher_next_train(d->train, r->mcfg.seed, &r->cursor, &d->buf, &epoch_done, e);
+    int rc = batcher_next_train(d->train[r->view], r->mcfg.seed, &r->cursor, &d->buf, &epoch_done, e);
     if (rc)
         return rc;
     Batch b = {.n = (size_t)d->buf.n, .hidden = d->buf.x, .layer = d->buf.layer};
@@ -84,8 +85,8 @@ int run_step(Run *r, TrainData *d, Err *e)
     if ((rc = model_update(r->model, lr, &norm, e)))
         return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
     r->step++;
-    r->samples += d->buf.n;
-    r->interval_samples += d->buf.n;
+    r->samples += d->buf.n_valid;
+    r->interval_samples += d->buf.n_valid;
     r->loss_sum += loss;
     r->loss_n++;
     r->last_lr = lr;
@@ -113,23 +114,43 @@ static int history_append(Run *r, const EvalRow *row, Err *e)
     return ERR_OK;
 }
 
+/* Adds the batch's valid rows to acc: within a window the valid rows are a
+ * prefix (padding only at the end), so one call per window, or one call for
+ * a batch without padding. */
+static int add_valid_rows(MetricsAcc *acc, const float *scores, const SampleBatch *b, int E,
+                          Err *e)
+{
+    if (b->n_valid == b->n)
+        return metrics_acc_add(acc, scores, b->targets, b->layer, (size_t)b->n, e);
+    for (int r0 = 0; r0 < b->n; r0 += b->window) {
+        int n = 0;
+        while (n < b->window && b->valid[r0 + n])
+            n++;
+        int rc = metrics_acc_add(acc, scores + (size_t)r0 * (size_t)E,
+                                 b->targets + (size_t)r0 * (size_t)b->K, b->layer + r0,
+                                 (size_t)n, e);
+        if (rc)
+            return rc;
+    }
+    return ERR_OK;
+}
+
 int run_evaluate(Run *r, TrainData *d, Err *e)
 {
-    double t0 = run_now(), loss_sum = 0.0;
+    double loss_sum = 0.0;
     int64_t n_total = 0;
     int rc = ERR_OK;
     metrics_acc_reset(d->acc);
     for (int64_t pos = 0;;) {
-        if ((rc = batcher_next_eval(d->val, &pos, &d->buf, e)) || d->buf.n == 0)
+        if ((rc = batcher_next_eval(d->val[r->view], &pos, &d->buf, e)) || d->buf.n == 0)
             break;
         Batch b = {.n = (size_t)d->buf.n, .hidden = d->buf.x, .layer = d->buf.layer};
         double loss = (double)NAN;
         if ((rc = model_forward(r->model, &b, d->buf.targets, 0, &loss, e)))
             return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
-        loss_sum += loss * d->buf.n;
-        n_total += d->buf.n;
-        if ((rc = metrics_acc_add(d->acc, model_scores(r->model), d->buf.targets,
-                                  d->buf.layer, (size_t)d->buf.n, e)))
+        loss_sum += loss * d->buf.n_valid;
+        n_total += d->buf.n_valid;
+        if ((rc = add_valid_rows(d->acc, model_scores(r->model), &d->buf, d->h.E, e)))
             return rc;
     }
     if (rc || (rc = metrics_finish(d->acc, &r->last, e)))
@@ -156,7 +177,6 @@ int run_evaluate(Run *r, TrainData *d, Err *e)
     r->loss_n = 0;
     r->interval_samples = 0;
     r->interval_train_s = 0.0;
-    (void)t0;
     row.wall_s = run_now() - r->start_time;
     return history_append(r, &row, e);
 }

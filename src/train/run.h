@@ -44,6 +44,7 @@ typedef struct Run {
     ModelConfig mcfg;
     double lr;                 /* base learning rate */
     Model *model;
+    int view;                  /* VIEW_TOKEN or VIEW_WINDOW: which batchers feed it */
     BatchCursor cursor;
     int64_t step;              /* steps taken */
     int64_t planned_steps;     /* S of the schedule, fixed at start */
