@@ -103,7 +103,7 @@ typedef struct Column {
 
 /* In order of importance: columns that do not fit are left out. */
 static const Column columns[] = {
-    {"run", 10}, {"state", 8}, {"step", 16}, {"val_ce", 8}, {"hit1", 7}, {"hit5", 7},
+    {"run", 10}, {"state", 8}, {"step", 20}, {"val_ce", 8}, {"hit1", 7}, {"hit5", 7},
     {"hit10", 7}, {"recall@K", 10}, {"cover@K", 9}, {"cover@2K", 10}, {"exact", 7},
     {"epoch", 7}, {"params", 10}, {"best recall@K", 14}, {"samples/s", 10}, {"arch", 8},
 };

@@ -78,7 +78,7 @@ static void column_labels(Canvas *c, int x, int y, int w, int n, int b, int E)
 
 static void row_labels(Canvas *c, int x, int y, int rows, int per_row, int lw, int E)
 {
-    int step = tick_step(per_row * 3 > 10 ? 10 : per_row * 3);
+    int step = tick_step(per_row * 2);
     for (int r = 0; r < rows; r++) {
         int id = multiple_in(r * per_row, (r + 1) * per_row < E ? (r + 1) * per_row : E, step);
         if (id >= 0)

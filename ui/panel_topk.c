@@ -36,6 +36,10 @@ static void short_share(char *buf, size_t size, double v, int digits)
         snprintf(buf, size, "-");
         return;
     }
+    if (v >= 1.0) {
+        snprintf(buf, size, "1");
+        return;
+    }
     snprintf(buf, size, "%.*f", digits, v);
     if (buf[0] == '0' && buf[1] == '.')
         memmove(buf, buf + 1, strlen(buf));
@@ -90,7 +94,8 @@ static int legend_line(Canvas *c, Rect in, const DashView *v, const EvalRow *las
 void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
 {
     const RunSnapshot *rs = dash_shown_run(v, s);
-    Rect in = canvas_box(c, r, "hit@k: top-k hit rate (chance . freq :)", v->g);
+    Rect in = canvas_box(c, r, r.w >= 44 ? "hit@k: top-k hit rate (chance . freq :)"
+                                          : "hit@k (chance . freq :)", v->g);
     if (in.w < 8 || in.h < 3)
         return;
     if (!rs || rs->n_hist < 1) {

@@ -1,0 +1,126 @@
+#!/bin/sh
+# tests/dashboard_keys.sh: the dashboard at 120x40 as a person uses it
+# (SPEC 7): the status line and every panel, step advancing, each key of
+# the table (help, pause, pause all, compare, k cursor, layers, log scale,
+# checkpoint notice, export), the quit prompt (n stays, y exits 0) and the
+# terminal restored afterwards; the --log file.
+set -e
+. "$srcdir/tests/lib.sh"
+. "$srcdir/tests/tmux.sh"
+[ "${MOESPEC_SKIP_SLOW:-0}" = 1 ] && { echo "MOESPEC_SKIP_SLOW=1: skipped"; exit 77; }
+
+set_dir="$TEST_TMP/set"
+tiny_set "$set_dir"
+exp="$TEST_TMP/exports"
+log="$TEST_TMP/dash.log"
+s=main
+tmux_start $s 120 40 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 \
+    --batch 64 --eval-every 20 --max-steps 10000000 --export "$exp" --log "$log"
+
+expect_screen $s 'run simple \(simple, [0-9]+ params\) RUNNING' "status line: run, architecture, parameters, RUNNING"
+expect_screen $s 'step [0-9]+/10000000 .* samples/s .* ETA ' "status line: step N/planned, samples/s, ETA"
+for title in 'loss \(l: log scale\)' 'hit@k: top-k hit rate' 'coverage vs k' \
+    'confusion.* all 4 layers'; do
+    expect_screen $s "$title" "panel shown: $title"
+done
+expect_screen $s 'latest +[0-9.]+ +[0-9.]+' "hit@k legend with the latest values"
+expect_screen $s 'chance cover [0-9.]+ recall [0-9.]+' "coverage read-out with chance"
+expect_screen $s 'lowest recall@2: e[0-9]' "per-expert recall under the heatmap"
+if LC_ALL=C grep -q "$(printf '\342[\240-\243]')" <<EOF
+$SCREEN
+EOF
+then pass "braille charts under UTF-8"; else fail "no braille on the screen"; fi
+
+expect_step_past $s "$(tmux_step $s)" "the step advances"
+
+# ? lists every key of SPEC 7 with what it does; any key closes it.
+tmux_keys $s '?'
+expect_screen $s 'any key closes this help' "? opens the help"
+for pair in 'space +pause/resume the shown run' 'P +pause/resume all runs' \
+    '1 +show the simple run' '2 +show the hybrid run' '3 +show the complex run' \
+    'Tab +show the next run' 'c +checkpoint the shown run' 'C +checkpoint all runs' \
+    'e +export CSV for all runs' 'v +compare view' '← +move the k cursor left' \
+    '→ +move the k cursor right' '\[ +previous layer' '\] +next layer' \
+    'l +log scale for the loss' '\? +this help' 'q +quit'; do
+    expect_screen $s "│ $pair" "help lists: $pair" 2
+done
+tmux_keys $s x
+expect_screen_gone $s 'any key closes this help' "any key closes the help"
+
+# space pauses and resumes the shown run; the step stands still meanwhile.
+tmux_keys $s Space
+expect_screen $s ' PAUSED ' "space shows PAUSED"
+a=$(tmux_step $s); sleep 0.5; b=$(tmux_step $s)
+[ "$a" = "$b" ] && pass "no steps while paused ($a)" || fail "steps while paused: $a -> $b"
+tmux_keys $s Space
+expect_screen $s ' RUNNING ' "space again resumes"
+tmux_keys $s P
+expect_screen $s ' PAUSED .*|pausing all runs' "P pauses all"
+expect_screen $s ' PAUSED ' "P: the run is PAUSED"
+tmux_keys $s P
+expect_screen $s ' RUNNING ' "P again resumes all"
+
+tmux_keys $s v
+expect_screen $s 'compare: one row per run, latest evaluation' "v shows the compare view"
+expect_screen $s 'simple +RUNNING +[0-9]+/10000000 +[0-9.]+ ' "compare: a summary row for the run"
+expect_screen $s '^│frequency' "compare: the frequency baseline row"
+expect_screen $s 'val_ce \(l: log\)' "compare: val_ce chart"
+tmux_keys $s v
+expect_screen $s 'coverage vs k' "v again returns"
+
+tmux_keys $s 2 3 Tab
+expect_screen $s ' simple \(simple.*\) RUNNING ' "2, 3 and Tab do nothing with one run"
+
+tmux_keys $s c
+expect_screen $s 'checkpoints are not built yet in this version' "c says checkpoints are not built"
+tmux_keys $s x C
+expect_screen $s 'checkpoints are not built yet in this version' "C says so too"
+
+expect_screen $s 'k=2 k/E=25.0%' "the k cursor starts at K"
+tmux_keys $s Right
+expect_screen $s 'k=3 k/E=37.5% cover [0-9.]+ recall [0-9.]+' "→ moves the k cursor"
+tmux_keys $s Left Left Left
+expect_screen $s 'k=1 k/E=12.5%' "← moves it back, stopping at 1"
+tmux_keys $s ']'
+expect_screen $s 'layer 0 of 0..3' "] steps to layer 0"
+tmux_keys $s '['
+expect_screen $s 'all 4 layers' "[ steps back to all layers"
+tmux_keys $s l
+expect_screen $s 'loss \(log scale, l\)' "l switches the loss to a log scale"
+
+tmux_keys $s e
+expect_screen $s "exported to $exp/[0-9]{8}-[0-9]{6}" "e: the export path in the status line"
+dir=$(printf '%s\n' "$SCREEN" | sed -n "s|.*exported to \($exp/[0-9-]*\).*|\1|p" | head -n 1)
+for f in summary.csv metrics.csv coverage.csv layers.csv experts.csv confusion-simple.csv config.csv; do
+    checks=$((checks + 1))
+    [ -s "$dir/$f" ] && pass "export wrote $f" || fail "export: no $dir/$f"
+done
+
+tmux_keys $s q
+expect_screen $s 'Quit with unsaved runs\? \(y/n\)' "q asks about unsaved runs"
+tmux_keys $s n
+expect_screen_gone $s 'Quit with unsaved runs' "n returns to the dashboard"
+expect_step_past $s "$(tmux_step $s)" "training goes on after n"
+
+tmux_keys $s q
+expect_screen $s 'Quit with unsaved runs\? \(y/n\)' "q asks again"
+tmux_keys $s y
+checks=$((checks + 1))
+if tmux_wait_exit $s 30; then
+    [ "$RC" = 0 ] && pass "y exits 0" || fail "y: exit $RC"
+else
+    fail "the dashboard did not exit after y"
+fi
+expect_restored $s
+expect_screen_gone $s 'coverage vs k' "the dashboard is off the screen" 5
+
+checks=$((checks + 1))
+grep -q "^moespec: exported to $dir\$" "$log" && pass "log keeps the export path" ||
+    fail "log: no export line: $(cat "$log")"
+checks=$((checks + 1))
+grep -Eq '^simple: step 20/10000000 epoch [0-9.]+ train_loss ' "$log" &&
+    pass "log has one line per evaluation" || fail "log: no evaluation lines"
+checks=$((checks + 1))
+grep -q '^moespec: data ' "$log" && pass "start lines go to the log" || fail "log: no start lines"
+
+finish

@@ -1,0 +1,74 @@
+#!/bin/sh
+# tests/dashboard_life.sh: the dashboard's life from start to end (SPEC 7):
+# at 80x24 the compact layout, RUNNING then DONE, exports still served
+# after DONE, q/y; under an ASCII locale with NO_COLOR nothing but ASCII and
+# no colours (with colours as the control), SIGTERM exits 143 and SIGINT
+# (Ctrl-C) 130 with the terminal restored; an unknown TERM exits 2.
+set -e
+. "$srcdir/tests/lib.sh"
+. "$srcdir/tests/tmux.sh"
+[ "${MOESPEC_SKIP_SLOW:-0}" = 1 ] && { echo "MOESPEC_SKIP_SLOW=1: skipped"; exit 77; }
+
+set_dir="$TEST_TMP/set"
+tiny_set "$set_dir"
+exp="$TEST_TMP/exports"
+
+# 80x24: compact layout, RUNNING to DONE, export after DONE, quit.
+s=small
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 200 --max-steps 100000
+expect_screen $s ' RUNNING ' "status line shows RUNNING"
+expect_screen $s 'loss .*coverage vs k' "80x24: loss beside coverage"
+expect_screen $s 'hit@k.*confusion, all 4 layers' "80x24: hit@k beside the confusion heatmap"
+expect_screen $s ' DONE .*100%' "status line shows DONE at 100%" 120
+tmux_keys $s Space
+expect_screen $s 'simple is DONE: nothing to pause' "space on a DONE run says so"
+tmux_keys $s e
+expect_screen $s "exported to $exp/[0-9]{8}-[0-9]{6}" "e still exports after DONE"
+tmux_keys $s q
+expect_screen $s 'Quit with unsaved runs\? \(y/n\)' "q asks about unsaved runs after DONE"
+tmux_keys $s y
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 0 ]; then pass "q y exits 0"; else fail "q y: exit '$RC'"; fi
+expect_restored $s
+
+# ASCII locale, NO_COLOR: only ASCII, no colour; SIGTERM exits 143.
+s=ascii
+tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
+expect_screen $s ' RUNNING ' "ASCII: RUNNING"
+expect_screen $s '^\+ loss .*\+ coverage vs k \(Left Right cursor\)' "ASCII: frames and key names in ASCII"
+checks=$((checks + 1))
+if tmux_screen $s | LC_ALL=C grep -q '[^ -~]'; then
+    fail "ASCII: a non-ASCII byte on the screen"; tmux_screen $s >&2
+else pass "ASCII: nothing but ASCII on the screen"; fi
+checks=$((checks + 1))
+if tm capture-pane -p -e -t $s | grep -Eq "$(printf '\033')\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5|48;5)[;m]"; then
+    fail "NO_COLOR: colours on the screen"
+else pass "NO_COLOR: no colours"; fi
+pid=$(tmux_pid $s)
+kill -TERM "$pid"
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 143 ]; then pass "SIGTERM exits 143"; else fail "SIGTERM: exit '$RC'"; fi
+expect_screen $s 'stopped by a signal' "SIGTERM: said after the screen is restored" 5
+expect_restored $s
+
+# Colours by default (the control for NO_COLOR); Ctrl-C exits 130.
+s=colour
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
+expect_screen $s ' RUNNING ' "colour: RUNNING"
+checks=$((checks + 1))
+if tm capture-pane -p -e -t $s | grep -Eq "$(printf '\033')\[([0-9;]*;)?(3[0-7]|4[0-7])[;m]"; then
+    pass "colours without NO_COLOR"
+else fail "no colours without NO_COLOR"; fi
+tmux_keys $s C-c
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 130 ]; then pass "Ctrl-C exits 130"; else fail "Ctrl-C: exit '$RC'"; fi
+expect_restored $s
+
+# A terminal curses cannot drive: exit 2, nothing left behind.
+s=badterm
+tmux_start $s 80 24 -- env TERM=no-such-terminal "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --max-steps 10
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 2 ]; then pass "unknown TERM exits 2"; else fail "unknown TERM: exit '$RC'"; fi
+expect_screen $s 'no-such-terminal: cannot use this terminal: use --headless' "unknown TERM: said" 5
+
+finish
