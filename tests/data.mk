@@ -29,3 +29,14 @@ tests_test_traceset_corrupt_LDADD = src/data/libdata.a src/util/libutil.a $(TEST
 
 TESTS += tests/data_cli.sh
 EXTRA_DIST += tests/data_cli.sh
+
+# The fuzz corpora, replayed through the fuzz targets' entry points (fuzz/).
+check_PROGRAMS += tests/test_fuzz_replay_shard tests/test_fuzz_replay_csv
+TESTS += tests/test_fuzz_replay_shard tests/test_fuzz_replay_csv
+tests_test_fuzz_replay_shard_SOURCES = fuzz/replay.c fuzz/fuzz_shard.c
+tests_test_fuzz_replay_shard_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"shard"'
+tests_test_fuzz_replay_shard_LDADD = src/data/libdata.a src/util/libutil.a $(EXT_LIBS)
+tests_test_fuzz_replay_csv_SOURCES = fuzz/replay.c fuzz/fuzz_csv.c
+tests_test_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"csv"'
+tests_test_fuzz_replay_csv_LDADD = src/data/libdata.a src/util/libutil.a $(EXT_LIBS)
+EXTRA_DIST += tests/corpus

@@ -261,6 +261,40 @@ static void test_error_malformed_and_missing_file(void **state)
     rm_rf(c.tmp);
 }
 
+/* A file just over 1 MiB whose line ends (eol) put a CR as the last byte of
+ * the first 1 MiB read chunk, ending in a bad row; checks its line number. */
+static void expect_line_across_chunks(const char *eol)
+{
+    const size_t chunk = (size_t)1 << 20, cap = chunk + chunk / 4;
+    char *text = malloc(cap + 64);
+    size_t n = (size_t)snprintf(text, cap, "seq,pos,layer,e0,e1%s", eol);
+    size_t row_start = n, pos = 0;
+    while (n < chunk + 1000)
+        n += (size_t)snprintf(text + n, cap - n, "0,%zu,0,1,2%s", pos++, eol);
+    /* zero padding of the first seq shifts a CR to the chunk's last byte */
+    size_t cr = chunk - 1;
+    while (text[cr] != '\r')
+        cr--;
+    size_t pad = chunk - 1 - cr;
+    memmove(text + row_start + pad, text + row_start, n - row_start);
+    memset(text + row_start, '0', pad);
+    n += pad;
+    assert_true(text[chunk - 1] == '\r');
+    n += (size_t)snprintf(text + n, cap + 64 - n, "0,%zu,0,1,9%s", pos++, eol);
+    char want[100];
+    snprintf(want, sizeof want, "a.csv:%zu:e1: expert id 9 out of range [0, 4)", pos + 1);
+    expect_error("csv-chunk", text, NULL, 4, want);
+    free(text);
+}
+
+/* Ensure that line numbers stay right when a CR (CRLF or lone CR) ends a 1 MiB read chunk. */
+static void test_line_numbers_across_chunks(void **state)
+{
+    (void)state;
+    expect_line_across_chunks("\r\n");
+    expect_line_across_chunks("\r");
+}
+
 /* Ensure that an existing non-empty output directory is refused (exit 1), input untouched. */
 static void test_output_exists(void **state)
 {
@@ -289,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_error_duplicate_row),
         cmocka_unit_test(test_error_missing_layer_or_position),
         cmocka_unit_test(test_error_malformed_and_missing_file),
+        cmocka_unit_test(test_line_numbers_across_chunks),
         cmocka_unit_test(test_output_exists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,12 +24,31 @@ static void test_f16_round_trip_all(void **state)
     for (uint32_t h = 0; h < 65536; h++) {
         float f = f16_to_f32((uint16_t)h);
         uint16_t back = f32_to_f16(f);
-        if ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu))
+        if ((h & 0x7c00u) == 0x7c00u && (h & 0x3ffu)) {
             assert_true(isnan(f) && (back & 0x7c00u) == 0x7c00u && (back & 0x3ffu));
-        else
-            assert_int_equal(back, h);
+            continue;
+        }
+        assert_int_equal(back, h);
+        /* the value itself, from the definition of binary16 */
+        int ex = (int)(h >> 10 & 0x1f), m = (int)(h & 0x3ff);
+        double want = ex == 0x1f ? (double)INFINITY : ex == 0 ? ldexp(m, -24) : ldexp(1024 + m, ex - 25);
+        assert_true((double)f == (h & 0x8000u ? -want : want));
     }
     assert_true(f16_to_f32(0x3c00) == 1.0f && f16_to_f32(0xc000) == -2.0f);
+    assert_true(isinf(f16_to_f32(0x7c00)) && f16_to_f32(0xfc00) < 0.0f);
+    assert_true(f16_to_f32(0x8000) == 0.0f && signbit(f16_to_f32(0x8000)));
+    /* the bulk conversion agrees bit for bit with the scalar one on every input */
+    uint16_t *all = malloc(65536 * sizeof *all);
+    float *got = malloc(65536 * sizeof *got);
+    for (uint32_t h = 0; h < 65536; h++)
+        all[h] = (uint16_t)h;
+    f16_to_f32_n(all + 3, got + 3, 65533); /* an unaligned start and a tail */
+    for (uint32_t h = 3; h < 65536; h++) {
+        float one = f16_to_f32((uint16_t)h);
+        assert_memory_equal(&got[h], &one, sizeof one);
+    }
+    free(all);
+    free(got);
     assert_true(f16_to_f32(0x0001) == 0x1p-24f && f16_to_f32(0x7bff) == 65504.0f);
 }
 

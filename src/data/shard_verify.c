@@ -13,7 +13,7 @@
 
 #include "data/checksum.h"
 
-enum { VERIFY_CHUNK = 16384 }; /* bytes hashed and scanned together */
+enum { VERIFY_CHUNK = 16384 }; /* hidden bytes hashed, then scanned, per step */
 
 static void hash_header(TraceHash *st, const unsigned char *buf)
 {
@@ -32,33 +32,42 @@ uint64_t shard_checksum(const unsigned char *buf, size_t size)
     return tracehash_final(&st);
 }
 
-/* 1 if every f16 (elt 2) or f32 (elt 4) value in p[0..n) is finite.
- * Whole 8-byte words use a SWAR test for an all-ones exponent. */
+/* 1 if every f16 (elt 2) or f32 (elt 4) value in p[0..n) is finite. Adding
+ * one to the lowest exponent bit of each lane carries into the lane's sign
+ * bit exactly when the exponent is all ones (Inf/NaN). Four independent
+ * accumulators keep the loop from waiting on one OR chain. The hidden
+ * section starts 64-aligned in a page-aligned mapping, so p is 8-aligned. */
 static int all_finite(const unsigned char *p, size_t n, size_t elt)
 {
     const uint64_t mask = elt == 2 ? UINT64_C(0x7C007C007C007C00) : UINT64_C(0x7F8000007F800000);
-    const uint64_t ones = elt == 2 ? UINT64_C(0x0001000100010001) : UINT64_C(0x0000000100000001);
-    const uint64_t high = elt == 2 ? UINT64_C(0x8000800080008000) : UINT64_C(0x8000000080000000);
-    uint64_t acc = 0;
+    const uint64_t lsb = elt == 2 ? UINT64_C(0x0400040004000400) : UINT64_C(0x0080000000800000);
+    const uint64_t sign = elt == 2 ? UINT64_C(0x8000800080008000) : UINT64_C(0x8000000080000000);
+    const uint64_t *q = (const uint64_t *)(const void *)p; /* p is 8-aligned */
+    uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        uint64_t t = (w & mask) ^ mask;  /* a lane is 0 iff its exponent is all ones */
-        acc |= (t - ones) & ~t & high;
+    for (; i + 4 <= n / 8; i += 4) {
+        a0 |= (q[i] & mask) + lsb;
+        a1 |= (q[i + 1] & mask) + lsb;
+        a2 |= (q[i + 2] & mask) + lsb;
+        a3 |= (q[i + 3] & mask) + lsb;
     }
-    const uint32_t exp1 = elt == 2 ? 0x7C00u : 0x7F800000u; /* one value's exponent */
+    for (; i < n / 8; i++)
+        a0 |= (q[i] & mask) + lsb;
+    uint64_t acc = a0 | a1 | a2 | a3;
+    i *= 8;
+    const uint32_t exp1 = (uint32_t)(mask & (elt == 2 ? 0xffffu : 0xffffffffu));
     for (; i + elt <= n; i += elt) {
         uint32_t v = 0;
         memcpy(&v, p + i, elt);
         if ((v & exp1) == exp1)
             return 0;
     }
-    return acc == 0;
+    return (acc & sign) == 0;
 }
 
 /* Hashes the shard; *bad_hidden gets the offset of the first chunk of the
- * hidden section holding a non-finite value, or 0 if none. */
+ * hidden section holding a non-finite value, or 0 if none. Each chunk is
+ * scanned right after it is hashed, while it is still in L1. */
 static uint64_t hash_and_scan(const unsigned char *buf, const ShardHeader *sh,
                               uint64_t *bad_hidden)
 {
@@ -68,7 +77,7 @@ static uint64_t hash_and_scan(const unsigned char *buf, const ShardHeader *sh,
     *bad_hidden = 0;
     uint64_t pos = SHARD_HEADER_BYTES;
     if (sh->hidden_off) {
-        size_t elt = sh->h.dtype == DTYPE_F16 ? 2 : 4;
+        const size_t elt = sh->h.dtype == DTYPE_F16 ? 2 : 4;
         uint64_t end = sh->hidden_off + sh->n_tokens * (uint64_t)sh->h.L * (uint64_t)sh->h.D * elt;
         tracehash_update(&st, buf + pos, sh->hidden_off - pos);
         for (pos = sh->hidden_off; pos < end; pos += VERIFY_CHUNK) {
