@@ -325,6 +325,23 @@ static void test_missing_shard_and_bad_totals(void **state)
     expect_input_error(f, "shard-0001.bin: No such file");
 }
 
+/* Ensure that a forged manifest claiming huge counts is an input error, not an allocation. */
+static void test_forged_counts(void **state)
+{
+    Fixture *f = *state;
+    ShardHeader sh = header_of(f->shard0);
+    char text[1024];
+    snprintf(text, sizeof text,
+             "moespec-traces 1\nE = 12\nK = 3\nL = 4\nD = 5\nhidden_point = router-input\n"
+             "dtype = f16\nweights = yes\ntoken_ids = yes\nsequences = 1000000000000000\n"
+             "tokens = 1000000000000000\nshards = 1\n"
+             "shard = shard-0000.bin 1000000000000000 1000000000000000 %llu %016llx\n",
+             (unsigned long long)sh.file_bytes, (unsigned long long)sh.checksum);
+    spit(f->manifest, text, strlen(text));
+    expect_input_error(f, "manifest:13: 1000000000000000 sequences of 1000000000000000 tokens "
+                          "cannot fit in");
+}
+
 /* Ensure that info-style verification (verify_all) finds a corrupt shard not yet loaded. */
 static void test_verify_all_finds_corruption(void **state)
 {
@@ -359,6 +376,7 @@ int main(void)
         T(test_non_finite_values),
         T(test_bad_token_and_seqtab),
         T(test_missing_shard_and_bad_totals),
+        T(test_forged_counts),
         T(test_verify_all_finds_corruption),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

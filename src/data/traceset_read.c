@@ -194,24 +194,54 @@ static void compute_fingerprint(TraceSet *ts)
     ts->fingerprint = tracehash_final(&st);
 }
 
+/* Each shard file must exist with the manifest's size, and its counts must
+ * fit in that size, before anything is allocated by those counts (so a
+ * forged manifest is an input error, not an out-of-memory). */
+static int check_shard_files(TraceSet *ts, const Manifest *m, const char *mpath, Err *e)
+{
+    for (int i = 0; i < m->n_shards; i++) {
+        const ManifestShard *ms = &m->shards[i];
+        const char *path = ts->shards[i].path = join_path(ts->dir, ms->name);
+        struct stat st;
+        if (!path)
+            return err_set(e, ERR_RUNTIME, "%s: out of memory", mpath);
+        if (stat(path, &st))
+            return err_sys(e, ERR_INPUT, errno, "%s", path);
+        if (!S_ISREG(st.st_mode))
+            return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+        if ((uint64_t)st.st_size != ms->bytes)
+            return err_set(e, ERR_INPUT, "%s:%lld: %s: %lld bytes, the manifest (%s:%d) says "
+                           "%llu", path, (long long)st.st_size,
+                           (uint64_t)st.st_size < ms->bytes ? "truncated" : "wrong size",
+                           (long long)st.st_size, mpath, ms->line,
+                           (unsigned long long)ms->bytes);
+        if (ms->n_seqs > (ms->bytes / 8) || ms->n_tokens > ms->bytes / 4)
+            return err_set(e, ERR_INPUT, "%s:%d: %llu sequences of %llu tokens cannot fit in "
+                           "%llu bytes", mpath, ms->line, (unsigned long long)ms->n_seqs,
+                           (unsigned long long)ms->n_tokens, (unsigned long long)ms->bytes);
+    }
+    return 0;
+}
+
 static int open_all(TraceSet *ts, const Manifest *m, const char *mpath, Err *e)
 {
     ts->h = m->h;
     ts->n_shards = m->n_shards;
     ts->n_seqs = (int64_t)m->n_seqs;
     ts->n_tokens = (int64_t)m->n_tokens;
-    ts->shards = calloc((size_t)m->n_shards, sizeof *ts->shards);
+    if (!(ts->shards = calloc((size_t)m->n_shards, sizeof *ts->shards)))
+        return err_set(e, ERR_RUNTIME, "%s: out of memory", mpath);
+    int rc = check_shard_files(ts, m, mpath, e);
+    if (rc)
+        return rc;
     ts->seq_len = malloc((size_t)m->n_seqs * sizeof *ts->seq_len);
     ts->seq_start = malloc((size_t)m->n_seqs * sizeof *ts->seq_start);
-    if (!ts->shards || !ts->seq_len || !ts->seq_start)
+    if (!ts->seq_len || !ts->seq_start)
         return err_set(e, ERR_RUNTIME, "%s: out of memory for %llu sequences", mpath,
                        (unsigned long long)m->n_seqs);
     uint64_t first = 0;
     for (int i = 0; i < m->n_shards; i++) {
-        if (!(ts->shards[i].path = join_path(ts->dir, m->shards[i].name)))
-            return err_set(e, ERR_RUNTIME, "%s: out of memory", mpath);
-        int rc = open_shard(ts, m, i, first, mpath, e);
-        if (rc)
+        if ((rc = open_shard(ts, m, i, first, mpath, e)))
             return rc;
         first += m->shards[i].n_seqs;
         ts->bytes += m->shards[i].bytes;
