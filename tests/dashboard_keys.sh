@@ -25,7 +25,7 @@ for title in 'loss \(l: log scale\)' 'hit@k: top-k hit rate' 'coverage vs k' \
 done
 expect_screen $s 'latest +[0-9.]+ +[0-9.]+' "hit@k legend with the latest values"
 expect_screen $s 'chance cover [0-9.]+ recall [0-9.]+' "coverage read-out with chance"
-expect_screen $s 'lowest recall@2: e[0-9]' "per-expert recall under the heatmap"
+expect_screen $s 'rc( lowest@2:|: recall@2 per expert; lowest) e[0-9]' "per-expert recall under the heatmap"
 if LC_ALL=C grep -q "$(printf '\342[\240-\243]')" <<EOF
 $SCREEN
 EOF

@@ -152,25 +152,38 @@ static void test_ascii_chart(void **state)
 }
 
 /* Ensure that a half-block heatmap puts two rows in a cell, with the heat
- * role of both halves, and the shade mode one row per cell. */
+ * role of both halves, the shade mode one row per cell, and that scaling
+ * repeats a matrix cell over sx columns and sy half rows. */
 static void test_heatmap(void **state)
 {
     (void)state;
     Canvas c;
     assert_int_equal(canvas_init(&c, 2, 2), 0);
     const double m[4] = {1.0, 0.0, 0.0, 0.05};
-    chart_heatmap(&c, (Rect){0, 0, 2, 2}, m, 2, 2, 1, &glyphs_unicode);
+    chart_heatmap(&c, (Rect){0, 0, 2, 2}, m, 2, 2, 1, 1, 1, &glyphs_unicode);
     assert_string_equal(canvas_at(&c, 0, 0)->g, glyphs_unicode.upper_half);
     assert_int_equal(canvas_at(&c, 0, 0)->role, canvas_heat_role(4, 0));
     assert_string_equal(canvas_at(&c, 1, 0)->g, glyphs_unicode.lower_half);
     assert_int_equal(canvas_at(&c, 1, 0)->role, canvas_heat_role(0, 1));
     assert_string_equal(canvas_at(&c, 0, 1)->g, " "); /* nothing drawn below */
     canvas_clear(&c);
-    chart_heatmap(&c, (Rect){0, 0, 2, 2}, m, 2, 2, 0, &glyphs_ascii);
+    chart_heatmap(&c, (Rect){0, 0, 2, 2}, m, 2, 2, 0, 1, 1, &glyphs_ascii);
     assert_string_equal(canvas_at(&c, 0, 0)->g, "#");
     assert_string_equal(canvas_at(&c, 1, 1)->g, ".");
+    canvas_free(&c);
+    /* scaled two cells wide and two half rows tall: cell (1, 0) repeats (0, 0) */
+    assert_int_equal(canvas_init(&c, 4, 2), 0);
+    chart_heatmap(&c, (Rect){0, 0, 4, 2}, m, 2, 2, 1, 2, 2, &glyphs_unicode);
+    for (int x = 0; x < 2; x++) {
+        assert_string_equal(canvas_at(&c, x, 0)->g, glyphs_unicode.upper_half);
+        assert_int_equal(canvas_at(&c, x, 0)->role, canvas_heat_role(4, 4));
+        assert_string_equal(canvas_at(&c, x, 1)->g, " ");
+        assert_int_equal(canvas_at(&c, x + 2, 1)->role, canvas_heat_role(1, 1));
+    }
+    assert_string_equal(canvas_at(&c, 2, 0)->g, " ");
     assert_int_equal(chart_heat_level((double)NAN), 0);
-    assert_int_equal(chart_heat_level(0.3), 2);
+    assert_int_equal(chart_heat_level(0.3), 3);
+    assert_int_equal(chart_heat_level(0.05), 1);
     canvas_free(&c);
 }
 

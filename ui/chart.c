@@ -200,22 +200,30 @@ int chart_heat_level(double share)
 {
     if (!(share > 0))
         return 0;
-    if (share <= 0.1) return 1;
-    if (share <= 0.3) return 2;
-    if (share <= 0.6) return 3;
+    if (share <= 0.05) return 1;
+    if (share <= 0.15) return 2;
+    if (share <= 0.4) return 3;
     return 4;
 }
 
-void chart_heatmap(Canvas *c, Rect r, const double *v, int rows, int cols, int half,
-                   const Glyphs *g)
+/* The level of virtual row vr (sy to a matrix row), column j; 0 past the end. */
+static int heat_at(const double *v, int rows, int cols, int vr, int sy, int j)
+{
+    int i = vr / sy;
+    return i < rows ? chart_heat_level(v[(size_t)i * (size_t)cols + (size_t)j]) : 0;
+}
+
+void chart_heatmap(Canvas *c, Rect r, const double *v, int rows, int cols, int half, int sx,
+                   int sy, const Glyphs *g)
 {
     int per = half ? 2 : 1;
-    for (int cy = 0; cy * per < rows && cy < r.h; cy++) {
-        for (int cx = 0; cx < cols && cx < r.w; cx++) {
-            int top = chart_heat_level(v[(size_t)(cy * per) * (size_t)cols + (size_t)cx]);
-            int bottom = 0;
-            if (half && cy * 2 + 1 < rows)
-                bottom = chart_heat_level(v[(size_t)(cy * 2 + 1) * (size_t)cols + (size_t)cx]);
+    if (sx < 1) sx = 1;
+    if (sy < 1) sy = 1;
+    for (int cy = 0; cy * per < rows * sy && cy < r.h; cy++) {
+        for (int cx = 0; cx / sx < cols && cx < r.w; cx++) {
+            int j = cx / sx;
+            int top = heat_at(v, rows, cols, cy * per, sy, j);
+            int bottom = half ? heat_at(v, rows, cols, cy * 2 + 1, sy, j) : 0;
             const char *glyph = g->shade[top];
             if (half)
                 glyph = top ? g->upper_half : bottom ? g->lower_half : " ";

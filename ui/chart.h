@@ -51,14 +51,16 @@ void chart_lines(Canvas *c, Rect plot, const Series *s, int n_series, const Axes
 void chart_cursor(Canvas *c, Rect plot, double x, const Axes *ax, int role, const Glyphs *g);
 
 /* The heat level (0..HEAT_LEVELS-1) of a share in [0, 1]: 0 for none or
- * NaN, then (0, .1], (.1, .3], (.3, .6], (.6, 1]. */
+ * NaN, then (0, .05], (.05, .15], (.15, .4], (.4, 1]: the steps that tell a
+ * spread row (E = 60: 1/60 each) from a peaked one. */
 int chart_heat_level(double share);
 
 /* v [rows][cols] shares in [0, 1]; half = 1 puts two rows in each cell
  * (upper and lower half blocks, needs colour), else one row per cell with
- * shade glyphs. Draws from r's top-left corner, clipped to r. */
-void chart_heatmap(Canvas *c, Rect r, const double *v, int rows, int cols, int half,
-                   const Glyphs *g);
+ * shade glyphs. Each matrix column takes sx cells, each matrix row sy rows
+ * (half rows in half mode). Draws from r's top-left corner, clipped to r. */
+void chart_heatmap(Canvas *c, Rect r, const double *v, int rows, int cols, int half, int sx,
+                   int sy, const Glyphs *g);
 
 /* The smallest bin size b such that ceil(n/b) columns fit in cols and
  * their rows (rows_per_cell to a cell) fit in rows; 0 if none does. */

@@ -64,7 +64,7 @@ static void compare_chart(Canvas *c, Rect r, DashView *v, const Snapshot *s, int
     if (metric == CMP_VAL_CE) {
         ax.log_y = v->log_y;
         if (!(lo <= hi)) { lo = 0.1; hi = 1; }
-        double pad = v->log_y ? 1.1 : 0.05 * (hi - lo) + (hi > lo ? 0 : 0.5 * fabs(lo) + 1e-3);
+        double pad = v->log_y ? 1.1 : hi > lo ? 0.05 * (hi - lo) : 0.05 * fabs(lo) + 1e-3;
         ax.y0 = v->log_y ? lo / pad : lo - pad;
         ax.y1 = v->log_y ? hi * pad : hi + pad;
     } else {

@@ -65,32 +65,41 @@ static int multiple_in(int lo, int hi, int step)
     return m < hi ? m : -1;
 }
 
-static void column_labels(Canvas *c, int x, int y, int w, int n, int b, int E)
+/* Expert ids over the columns, b experts to a bin, sx cells to a bin. */
+static void column_labels(Canvas *c, int x, int y, int w, int n, int b, int sx, int E)
 {
     int digits = E > 100 ? 3 : E > 10 ? 2 : 1;
-    int step = tick_step((digits + 1) * b), next = x;
-    for (int j = 0; j < n && j < w; j++) {
+    int step = tick_step((digits + 1) * b / sx > 0 ? (digits + 1) * b / sx : 1), next = x;
+    for (int j = 0; j < n && j * sx < w; j++) {
         int id = multiple_in(j * b, (j + 1) * b, step);
-        if (id >= 0 && x + j >= next)
-            next = x + j + canvas_printf(c, x + j, y, w - j, ROLE_AXIS, "%d", id) + 1;
+        if (id >= 0 && x + j * sx >= next)
+            next = x + j * sx + canvas_printf(c, x + j * sx, y, w - j * sx, ROLE_AXIS, "%d", id) + 1;
     }
 }
 
-static void row_labels(Canvas *c, int x, int y, int rows, int per_row, int lw, int E)
+/* Expert ids down the rows: a character row holds per half rows, each
+ * matrix row (b experts) sy half rows. Each tick is labelled once. */
+static void row_labels(Canvas *c, int x, int y, int rows, int per, int sy, int b, int lw,
+                       int E)
 {
-    int step = tick_step(per_row * 2);
+    int step = tick_step(2 * per * b / sy > 0 ? 2 * per * b / sy : 1), last = -1;
     for (int r = 0; r < rows; r++) {
-        int id = multiple_in(r * per_row, (r + 1) * per_row < E ? (r + 1) * per_row : E, step);
-        if (id >= 0)
+        int lo = r * per / sy * b, hi = ((r + 1) * per - 1) / sy * b + b;
+        int id = multiple_in(lo, hi < E ? hi : E, step);
+        if (id >= 0 && id != last)
             canvas_printf(c, x, y + r, lw, ROLE_AXIS, "%*d", lw, id);
+        if (id >= 0)
+            last = id;
     }
 }
 
-/* "lowest recall@K: e17 .12 e3 .20 ..." over experts with needed > 0. */
+/* "rc: recall@K per expert; lowest e17 0.12 ..." (experts with needed > 0),
+ * which also explains the strip labelled rc above it. */
 static void lowest_recall(Canvas *c, int x, int y, int w, const double *recall,
                           const int64_t *needed, int E, int K, double *taken)
 {
-    int at = x + canvas_printf(c, x, y, w, ROLE_DIM, "lowest recall@%d:", K);
+    int at = x + canvas_printf(c, x, y, w, ROLE_DIM, w >= 60 ? "rc: recall@%d per expert; lowest"
+                                                             : "rc lowest@%d:", K);
     for (int e = 0; e < E; e++)
         taken[e] = needed[e] > 0 ? 0 : 1;
     for (;;) {
@@ -112,7 +121,7 @@ static void lowest_recall(Canvas *c, int x, int y, int w, const double *recall,
 
 static void heat_legend(Canvas *c, int x, int y, int w, const DashView *v, double diag)
 {
-    static const char *bounds[] = {"", "<=.1", "<=.3", "<=.6", ">.6"};
+    static const char *bounds[] = {"", "<=.05", "<=.15", "<=.4", ">.4"};
     int at = x + canvas_printf(c, x, y, w, ROLE_DIM, "top-1 = primary %.1f%%  row share:",
                                100.0 * diag);
     for (int l = 1; l < HEAT_LEVELS && at + 6 <= x + w; l++) {
@@ -155,7 +164,15 @@ void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
         canvas_text(c, in.x, in.y, in.w, ROLE_DIM, "too small for the heatmap", v->g);
         return;
     }
-    int n = (E + b - 1) / b, rows = (n + per - 1) / per, hx = in.x + lw + 1;
+    int n = (E + b - 1) / b, hx = in.x + lw + 1;
+    /* Room to spare: bigger cells, up to twice as wide as tall in half mode
+     * (a half row is about as tall as a column is wide), square otherwise. */
+    int fit_x = (in.w - lw - 1) / n, fit_y = (in.h - fixed) * per / n;
+    int sy = half ? (fit_y < fit_x ? fit_y : fit_x) : (fit_y < fit_x / 2 ? fit_y : fit_x / 2);
+    sy = sy < 1 ? 1 : sy > 4 ? 4 : sy;
+    int sx = fit_x < 2 * sy ? fit_x : 2 * sy;
+    sx = sx < 1 ? 1 : sx;
+    int rows = (n * sy + per - 1) / per;
     double *m = dash_scratch(v, (size_t)n * (size_t)n + (size_t)n + (size_t)E);
     if (!m)
         return;
@@ -164,15 +181,17 @@ void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     expert_recall_bin(recall, needed, E, b, rec);
     if (b > 1)
         canvas_printf(c, in.x, in.y, lw + 1, ROLE_DIM, "x%d", b);
-    column_labels(c, hx, in.y, in.w - lw - 1, n, b, E);
-    row_labels(c, in.x, in.y + 1, rows, per * b, lw, E);
-    chart_heatmap(c, (Rect){hx, in.y + 1, n, rows}, m, n, n, half, v->g);
+    column_labels(c, hx, in.y, in.w - lw - 1, n, b, sx, E);
+    row_labels(c, in.x, in.y + 1, rows, per, sy, b, lw, E);
+    chart_heatmap(c, (Rect){hx, in.y + 1, n * sx, rows}, m, n, n, half, sx, sy, v->g);
     int y = in.y + 1 + rows;
     canvas_text(c, in.x, y, lw + 1, ROLE_AXIS, "rc", NULL);
-    chart_spark(c, hx, y, rec, n, ROLE_SERIES1, v->g);
-    if (full)
-        canvas_printf(c, hx + n + 1, y, in.x + in.w - hx - n - 1, ROLE_DIM,
-                      "recall@%d by expert", s->K);
+    for (int j = 0; j < n * sx; j++)
+        chart_spark(c, hx + j, y, &rec[j / sx], 1, ROLE_SERIES1, v->g);
+    char strip[32];
+    snprintf(strip, sizeof strip, "recall@%d by expert", s->K);
+    if (full && hx + n * sx + 1 + (int)strlen(strip) <= in.x + in.w)
+        canvas_text(c, hx + n * sx + 1, y, -1, ROLE_DIM, strip, NULL);
     lowest_recall(c, in.x, ++y, in.w, recall, needed, E, s->K, taken);
     if (!full)
         return;

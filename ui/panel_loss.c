@@ -24,41 +24,51 @@ static void smooth(const double *y, double *out, int64_t n)
     }
 }
 
-/* The y range of the finite (and, for log, positive) values, with room. */
-static void y_range(const double *y, int64_t n, int log_y, double *lo, double *hi)
+/* The y range of the finite (and, for log, positive) values of a and b,
+ * with room above and below. */
+static void y_range(const double *a, const double *b, int64_t n, int log_y, double *lo,
+                    double *hi)
 {
-    double a = (double)INFINITY, b = -(double)INFINITY;
-    for (int64_t i = 0; i < n; i++)
-        if (isfinite(y[i]) && (!log_y || y[i] > 0)) {
-            if (y[i] < a) a = y[i];
-            if (y[i] > b) b = y[i];
+    double mn = (double)INFINITY, mx = -(double)INFINITY;
+    for (int64_t i = 0; i < 2 * n; i++) {
+        double y = i < n ? a[i] : b[i - n];
+        if (isfinite(y) && (!log_y || y > 0)) {
+            mn = fmin(mn, y);
+            mx = fmax(mx, y);
         }
-    if (a > b) {
-        a = log_y ? 0.1 : 0.0;
-        b = 1.0;
+    }
+    if (mn > mx) {
+        mn = log_y ? 0.1 : 0.0;
+        mx = 1.0;
     }
     if (log_y) {
-        *lo = a / 1.1;
-        *hi = b * 1.1;
+        *lo = mn / 1.1;
+        *hi = mx * 1.1;
     } else {
-        double pad = b > a ? 0.05 * (b - a) : (fabs(a) > 0 ? 0.5 * fabs(a) : 1.0);
-        *lo = a - pad;
-        *hi = b + pad;
+        double pad = mx > mn ? 0.05 * (mx - mn) : (fabs(mn) > 0 ? 0.05 * fabs(mn) : 1.0);
+        *lo = mn - pad;
+        *hi = mx + pad;
     }
 }
 
-static void legend(Canvas *c, Rect in, const DashView *v, double tr, double trs, double va,
-                   double vas)
+/* "train 3.9067 (smoothed 3.9684)  val ..." as far as the width allows. */
+static void legend(Canvas *c, Rect in, double tr, double trs, double va, double vas)
 {
-    int x = in.x, w = in.w;
-    int wide = w >= 44;
-    x += canvas_text(c, x, in.y, w, ROLE_SERIES0, "train", NULL);
-    x += canvas_printf(c, x, in.y, in.x + w - x, ROLE_NORMAL, wide ? " %.4f (smoothed %.4f)  "
-                                                                   : " %.3f~%.3f ", tr, trs);
-    x += canvas_text(c, x, in.y, in.x + w - x, ROLE_SERIES1, "val", NULL);
-    canvas_printf(c, x, in.y, in.x + w - x, ROLE_NORMAL, wide ? " %.4f (smoothed %.4f)"
-                                                              : " %.3f~%.3f", va, vas);
-    (void)v;
+    int x = in.x, end = in.x + in.w;
+    int form = in.w >= 62 ? 2 : in.w >= 42 ? 1 : 0;
+    const char *name[2] = {"train", "val"};
+    const double raw[2] = {tr, va}, smooth[2] = {trs, vas};
+    for (int i = 0; i < 2; i++) {
+        x += canvas_text(c, x, in.y, end - x, ROLE_SERIES0 + i, name[i], NULL);
+        char buf[96];
+        if (form == 2)
+            snprintf(buf, sizeof buf, " %.4f (smoothed %.4f)  ", raw[i], smooth[i]);
+        else if (form == 1)
+            snprintf(buf, sizeof buf, " %.4f ~%.4f  ", raw[i], smooth[i]);
+        else
+            snprintf(buf, sizeof buf, " %.3f~%.3f ", raw[i], smooth[i]);
+        x += canvas_text(c, x, in.y, end - x, ROLE_NORMAL, buf, NULL);
+    }
 }
 
 void panel_loss_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
@@ -86,13 +96,9 @@ void panel_loss_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     }
     smooth(tr, trs, n);
     smooth(va, vas, n);
-    legend(c, in, v, tr[n - 1], trs[n - 1], va[n - 1], vas[n - 1]);
+    legend(c, in, tr[n - 1], trs[n - 1], va[n - 1], vas[n - 1]);
     Axes ax = {0, x[n - 1] > 0 ? x[n - 1] : 1, 0, 1, v->log_y};
-    double lo1, hi1, lo2, hi2;
-    y_range(tr, n, v->log_y, &lo1, &hi1);
-    y_range(va, n, v->log_y, &lo2, &hi2);
-    ax.y0 = fmin(lo1, lo2);
-    ax.y1 = fmax(hi1, hi2);
+    y_range(tr, va, n, v->log_y, &ax.y0, &ax.y1);
     Rect plot = chart_frame(c, (Rect){in.x, in.y + 1, in.w, in.h - 1}, &ax, "step", v->g);
     int nn = (int)n;
     Series series[] = {

@@ -56,7 +56,7 @@ static int legend_table(Canvas *c, Rect in, const DashView *v, const Snapshot *s
         if (v->g->unicode)
             snprintf(name, sizeof name, "hit@%d", topk_k[i]);
         else
-            snprintf(name, sizeof name, "%c hit@%d", topk_mark[i], topk_k[i]);
+            snprintf(name, sizeof name, "%c @%d", topk_mark[i], topk_k[i]);
         canvas_printf(c, in.x + 7 + i * 8, in.y, 8, ROLE_SERIES0 + i, "%8s", name);
     }
     for (int r = 0; r < 3; r++) {
