@@ -8,3 +8,16 @@ tests_test_simple_CFLAGS = $(TEST_CFLAGS)
 tests_test_simple_LDADD = src/models/libmodels.a src/nn/libnn.a src/util/libutil.a $(TEST_EXT)
 EXTRA_DIST += tests/fixtures/make_simple_fixture.py tests/fixtures/simple_layerid.bin \
 	tests/fixtures/simple_nolayerid.bin
+# the windowed predictors against PyTorch fixtures (made by
+# tests/fixtures/make_window_fixture.py), finite differences, causality.
+check_PROGRAMS += tests/test_hybrid tests/test_complex
+TESTS += tests/test_hybrid tests/test_complex
+tests_test_hybrid_SOURCES = tests/test_hybrid.c tests/test_window_util.h
+tests_test_hybrid_CFLAGS = $(TEST_CFLAGS)
+tests_test_hybrid_LDADD = src/models/libmodels.a src/nn/libnn.a src/util/libutil.a $(TEST_EXT)
+tests_test_complex_SOURCES = tests/test_complex.c tests/test_window_util.h
+tests_test_complex_CFLAGS = $(TEST_CFLAGS)
+tests_test_complex_LDADD = src/models/libmodels.a src/nn/libnn.a src/util/libutil.a $(TEST_EXT)
+EXTRA_DIST += tests/fixtures/make_window_fixture.py tests/fixtures/hybrid_layerid.bin \
+	tests/fixtures/hybrid_nolayerid.bin tests/fixtures/complex_layerid.bin \
+	tests/fixtures/complex_nolayerid.bin

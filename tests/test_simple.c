@@ -171,7 +171,7 @@ static void check_fixture_once(const char *name)
     simplefx_load(&s, name);
     Model *m = simplefx_model(&s);
     size_t BE = (size_t)s.B * (size_t)s.E;
-    Batch b = {(size_t)s.B, s.x, s.layer};
+    Batch b = {.n = (size_t)s.B, .hidden = s.x, .layer = s.layer};
     Err e;
     double loss;
     rng_seed(&m->rng, s.seed_grad);
@@ -218,7 +218,7 @@ static void check_fixture_steps(const char *name)
     SimpleFx s;
     simplefx_load(&s, name);
     Model *m = simplefx_model(&s);
-    Batch b = {(size_t)s.B, s.x, s.layer};
+    Batch b = {.n = (size_t)s.B, .hidden = s.x, .layer = s.layer};
     Err e;
     double loss[64], norm[64], lr[64], worst_loss = 0.0;
     assert_true(s.steps <= 64);
@@ -295,7 +295,7 @@ static void check_fd_model(const char *name)
     SimpleFx s;
     simplefx_load(&s, name);
     Model *m = simplefx_model(&s);
-    Batch b = {(size_t)s.B, s.x, s.layer};
+    Batch b = {.n = (size_t)s.B, .hidden = s.x, .layer = s.layer};
     Err e;
     Rng start;
     rng_seed(&start, s.seed_grad);
@@ -424,7 +424,7 @@ static void toy_train(Model *m, int steps, uint64_t data_seed)
     Err e;
     for (int s = 0; s < steps; s++) {
         toy_batch(&t, &r);
-        Batch b = {64, t.x, t.layer};
+        Batch b = {.n = 64, .hidden = t.x, .layer = t.layer};
         assert_int_equal(model_forward(m, &b, t.targets, 1, NULL, &e), 0);
         model_zero_grad(m);
         assert_int_equal(model_backward(m, &e), 0);
@@ -439,7 +439,7 @@ static double toy_eval(Model *m)
     rng_seed(&r, 999);
     Toy t;
     toy_batch(&t, &r);
-    Batch b = {64, t.x, t.layer};
+    Batch b = {.n = 64, .hidden = t.x, .layer = t.layer};
     double loss;
     Err e;
     assert_int_equal(model_forward(m, &b, t.targets, 0, &loss, &e), 0);
@@ -500,7 +500,7 @@ static void test_simple_resume_exact(void **state)
     for (int s = 0; s < 30; s++) {
         Toy t;
         toy_batch(&t, &r);
-        Batch bt = {64, t.x, t.layer};
+        Batch bt = {.n = 64, .hidden = t.x, .layer = t.layer};
         Model *ms[2] = {a, b};
         for (int k = 0; k < 2; k++) {
             assert_int_equal(model_forward(ms[k], &bt, t.targets, 1, NULL, &e), 0);
@@ -542,7 +542,7 @@ static void test_simple_errors(void **state)
     m = toy_model();
     float x[5 * 16] = {0};
     int32_t layer[5] = {0, 1, 2, 3, 0}, t[10] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1};
-    Batch b = {5, x, layer};
+    Batch b = {.n = 5, .hidden = x, .layer = layer};
     assert_int_equal(model_backward(m, &e), ERR_USAGE);
     assert_int_equal(model_forward(m, &b, t, 1, NULL, &e), ERR_INPUT);
     assert_non_null(strstr(e.msg, "row 3: layer id 3"));

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/complex.h"
+#include "models/hybrid.h"
 #include "models/simple.h"
 
 static const char *const arch_names[ARCH_COUNT] = {"simple", "hybrid", "complex"};
@@ -38,6 +40,8 @@ void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
     c->W = D < 512 ? D / 2 : 256;
     if (c->W < 1)
         c->W = 1;
+    if (arch != ARCH_SIMPLE) /* 4 heads of W (hybrid), 8 of 2W (complex) */
+        c->W = (c->W + 3) / 4 * 4;
     c->E = E;
     c->K = K;
     c->L = L;
@@ -51,7 +55,10 @@ void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
 
 static const ModelOps *arch_ops(Arch a)
 {
-    return a == ARCH_SIMPLE ? &simple_ops : NULL;
+    return a == ARCH_SIMPLE   ? &simple_ops
+           : a == ARCH_HYBRID ? &hybrid_ops
+           : a == ARCH_COMPLEX ? &complex_ops
+                               : NULL;
 }
 
 size_t model_config_param_count(const ModelConfig *c)
@@ -60,7 +67,26 @@ size_t model_config_param_count(const ModelConfig *c)
     return ops ? ops->param_count(c) : 0;
 }
 
-static int config_check(const ModelConfig *c, size_t max_batch, Err *e)
+/* The windowed models' extra conditions on a configuration. */
+static int config_check_windowed(const ModelConfig *c, const ModelOps *ops, size_t max_batch,
+                                 Err *e)
+{
+    const char *name = arch_name(c->arch);
+    if (c->window < 1 || c->window > 4096)
+        return err_set(e, ERR_USAGE, "model: %s window %d not in [1, 4096]", name, c->window);
+    if ((size_t)c->window > max_batch)
+        return err_set(e, ERR_USAGE, "model: %s takes windows of %d rows; batch %zu is smaller",
+                       name, c->window, max_batch);
+    if (ops->width_multiple > 1 && c->W % ops->width_multiple != 0)
+        return err_set(e, ERR_USAGE, "model: %s width %d is not a multiple of %d (its heads)",
+                       name, c->W, ops->width_multiple);
+    if (c->dropout != 0.0f)
+        return err_set(e, ERR_USAGE, "model: %s has no dropout (got %g)", name,
+                       (double)c->dropout);
+    return ERR_OK;
+}
+
+static int config_check(const ModelConfig *c, const ModelOps *ops, size_t max_batch, Err *e)
 {
     if (c->D < 1 || c->W < 1 || c->E < 1 || c->K < 1 || c->L < 1)
         return err_set(e, ERR_USAGE, "model: D=%d W=%d E=%d K=%d L=%d must all be >= 1", c->D,
@@ -73,7 +99,7 @@ static int config_check(const ModelConfig *c, size_t max_batch, Err *e)
         return err_set(e, ERR_USAGE, "model: clip %g is negative", (double)c->clip);
     if (max_batch < 1 || max_batch > (size_t)1 << 24)
         return err_set(e, ERR_USAGE, "model: max batch %zu not in [1, 2^24]", max_batch);
-    return ERR_OK;
+    return ops->windowed ? config_check_windowed(c, ops, max_batch, e) : ERR_OK;
 }
 
 int model_create(const ModelConfig *cfg, size_t max_batch, Model **out, Err *e)
@@ -83,7 +109,7 @@ int model_create(const ModelConfig *cfg, size_t max_batch, Model **out, Err *e)
     if (!ops)
         return err_set(e, ERR_USAGE, "model: architecture '%s' is not built yet",
                        arch_name(cfg->arch));
-    int rc = config_check(cfg, max_batch, e);
+    int rc = config_check(cfg, ops, max_batch, e);
     if (rc)
         return rc;
     size_t n_params = ops->param_count(cfg), n_acts = ops->act_count(cfg, max_batch);
@@ -132,12 +158,80 @@ size_t model_param_count(const Model *m)
     return m->n_params;
 }
 
+static int row_valid(const Batch *b, size_t i)
+{
+    return !b->valid || b->valid[i];
+}
+
+/* Whole windows, padding only at the end of a window, some valid row. */
+static int batch_check_windows(const Model *m, const Batch *b, Err *e)
+{
+    size_t T = (size_t)m->cfg.window, n_valid = 0;
+    if (b->n % T != 0)
+        return err_set(e, ERR_USAGE, "model: %s batch of %zu rows is not whole windows of %zu",
+                       arch_name(m->cfg.arch), b->n, T);
+    for (size_t i = 0; i < b->n; i++) {
+        if (!row_valid(b, i))
+            continue;
+        n_valid++;
+        if (i % T > 0 && !row_valid(b, i - 1))
+            return err_set(e, ERR_INPUT,
+                           "batch row %zu: valid row after padding in window %zu (padding "
+                           "only ends a window)",
+                           i, i / T);
+    }
+    if (n_valid == 0)
+        return err_set(e, ERR_INPUT, "model: batch of %zu rows has no valid row", b->n);
+    return ERR_OK;
+}
+
+/* Target ids of the valid rows; future entries may also be all -1. */
+static int targets_check(const Model *m, const Batch *b, const int32_t *targets, Err *e)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t K = (size_t)c->K;
+    for (size_t i = 0; i < b->n; i++)
+        for (size_t k = 0; row_valid(b, i) && k < K; k++)
+            if (targets[i * K + k] < 0 || targets[i * K + k] >= c->E)
+                return err_set(e, ERR_INPUT, "batch row %zu: expert id %d not in [0, %d)", i,
+                               (int)targets[i * K + k], c->E);
+    if (!m->ops->needs_future)
+        return ERR_OK;
+    if (!b->future)
+        return err_set(e, ERR_USAGE, "model: %s needs the future tokens' targets",
+                       arch_name(c->arch));
+    for (size_t i = 0; i < b->n; i++)
+        for (size_t j = 0; row_valid(b, i) && j < MODEL_FUTURE; j++) {
+            const int32_t *f = b->future + (i * MODEL_FUTURE + j) * K;
+            for (size_t k = 0; k < K; k++) {
+                if (f[0] == -1 && f[k] != -1)
+                    return err_set(e, ERR_INPUT,
+                                   "batch row %zu: future token t+%zu: expert id %d after -1 "
+                                   "(an absent token is all -1)",
+                                   i, j + 1, (int)f[k]);
+                if (f[0] != -1 && (f[k] < 0 || f[k] >= c->E))
+                    return err_set(e, ERR_INPUT,
+                                   "batch row %zu: future token t+%zu: expert id %d not in [0, "
+                                   "%d)",
+                                   i, j + 1, (int)f[k], c->E);
+            }
+        }
+    return ERR_OK;
+}
+
 static int batch_check(const Model *m, const Batch *b, const int32_t *targets, Err *e)
 {
     const ModelConfig *c = &m->cfg;
     if (b->n < 1 || b->n > m->max_batch)
         return err_set(e, ERR_USAGE, "model: batch of %zu rows (this model takes 1..%zu)", b->n,
                        m->max_batch);
+    int rc;
+    if (m->ops->windowed && (rc = batch_check_windows(m, b, e)))
+        return rc;
+    for (size_t i = 0; !m->ops->windowed && i < b->n; i++)
+        if (!row_valid(b, i))
+            return err_set(e, ERR_USAGE, "model: %s takes no padding (batch row %zu)",
+                           arch_name(c->arch), i);
     if (c->use_layer_id) {
         if (!b->layer)
             return err_set(e, ERR_USAGE, "model: batch without layer ids for a layer-id model");
@@ -146,12 +240,7 @@ static int batch_check(const Model *m, const Batch *b, const int32_t *targets, E
                 return err_set(e, ERR_INPUT, "batch row %zu: layer id %d not in [0, %d)", i,
                                (int)b->layer[i], c->L);
     }
-    if (targets)
-        for (size_t i = 0; i < b->n * (size_t)c->K; i++)
-            if (targets[i] < 0 || targets[i] >= c->E)
-                return err_set(e, ERR_INPUT, "batch row %zu: expert id %d not in [0, %d)",
-                               i / (size_t)c->K, (int)targets[i], c->E);
-    return ERR_OK;
+    return targets ? targets_check(m, b, targets, e) : ERR_OK;
 }
 
 int model_forward(Model *m, const Batch *b, const int32_t *targets, int training, double *loss,
@@ -177,6 +266,11 @@ int model_forward(Model *m, const Batch *b, const int32_t *targets, int training
 const float *model_scores(const Model *m)
 {
     return m->scores;
+}
+
+const float *model_future_scores(const Model *m)
+{
+    return m->future_scores;
 }
 
 void model_zero_grad(Model *m)

@@ -16,7 +16,7 @@
  * gradients are one flat block sized at create time for max_batch rows.
  * Nothing is allocated after model_create.
  *
- * The Model struct is visible so architecture files (simple.c, later
+ * The Model struct is visible so architecture files (simple.c,
  * hybrid.c, complex.c) can wire into it; everyone else treats the fields as
  * read-only except through the functions below (a checkpoint restore writes
  * the blocks through model_read_block and sets rng and adam_step).
@@ -46,12 +46,15 @@ int arch_parse(const char *name, Arch *out, Err *e);
 typedef struct ModelConfig {
     Arch arch;
     int D;            /* hidden size of the input */
-    int W;            /* base width (SPEC 5: 256, or D/2 if D < 512) */
+    int W;            /* base width (SPEC 5: 256, or D/2 if D < 512; for
+                         hybrid and complex the default is rounded up to a
+                         multiple of 4, which their attention heads need) */
     int E;            /* experts per layer: scores per sample */
     int K;            /* experts in each target set */
     int L;            /* MoE layers: rows of the layer embedding */
     int use_layer_id; /* 1: learned layer embedding; 0: --no-layer-id */
-    float dropout;    /* drop probability in training, [0, 1) (simple: 0.1) */
+    float dropout;    /* drop probability in training, [0, 1) (simple: 0.1;
+                         SPEC 5 gives the windowed models none: must be 0) */
     int window;       /* tokens per window of the windowed models (hybrid,
                          complex; default 32); unused by simple */
     uint64_t seed;    /* initialisation and dropout streams */
@@ -67,14 +70,35 @@ size_t model_config_param_count(const ModelConfig *c);
 
 /* One batch as the trainer hands it over. The arrays are the caller's and
  * must stay valid and unchanged from model_forward until model_backward.
- * Windowed models (later) take n = windows × window rows, each window
- * `window` consecutive tokens (oldest first) of one sequence at one layer;
- * their future-token targets will be added here as optional arrays. */
+ *
+ * simple: n independent rows (samples); valid must be NULL or all 1 and
+ * future is ignored.
+ *
+ * Windowed models (hybrid, complex): n = n_windows × cfg.window rows; row r
+ * is position r % window of window r / window, and the rows of a window are
+ * consecutive tokens (oldest first) of ONE sequence at ONE layer. Attention
+ * is causal within a window, so a row's scores depend only on its own and
+ * earlier rows of its window. A sequence's last window may be short: its
+ * tail rows are padding (valid 0), and padding comes only at the END of a
+ * window (else ERR_INPUT), so no valid row ever sees one. Padding rows still
+ * need an in-range layer id and finite hidden values (e.g. zeros or a copy
+ * of a valid row); their scores are garbage and every loss ignores them.
+ * Losses average over the valid rows only; a batch needs at least one.
+ *
+ * future (hybrid only): [n][MODEL_FUTURE][K], row r's entry j the target set
+ * of token t+1+j (same sequence and layer, whether or not that token is in
+ * this batch), or K × -1 when that token does not exist (past the end of
+ * the sequence). Required with targets for hybrid (its loss uses it);
+ * ignored by the other architectures. */
+#define MODEL_FUTURE 4 /* future offsets t+1..t+4 of the hybrid's heads */
+
 typedef struct Batch {
     size_t n;              /* rows (samples), 1..max_batch */
     const float *hidden;   /* [n][D] input hidden states, f32 */
     const int32_t *layer;  /* [n] input layer id in [0, L); may be NULL when
                               the model has no layer embedding */
+    const uint8_t *valid;  /* [n] 0 on padding rows; NULL = all valid */
+    const int32_t *future; /* [n][MODEL_FUTURE][K] or NULL (see above) */
 } Batch;
 
 typedef struct Model Model;
@@ -82,6 +106,9 @@ typedef struct Model Model;
 /* What an architecture provides (see simple.c). forward returns the mean
  * loss when targets is not NULL; ids are already checked. */
 typedef struct ModelOps {
+    int windowed;      /* rows come in windows of cfg.window (hybrid, complex) */
+    int needs_future;  /* its loss needs Batch.future (hybrid) */
+    int width_multiple; /* cfg.W must be a multiple of this (attention heads) */
     size_t (*param_count)(const ModelConfig *c);
     size_t (*act_count)(const ModelConfig *c, size_t max_batch);
     void (*init)(Model *m, Rng *init_rng);
@@ -101,6 +128,8 @@ struct Model {
     size_t n_acts;
     float *acts;     /* [n_acts] activations and activation gradients */
     float *scores;   /* [max_batch][E] raw expert scores (logits), in acts */
+    float *future_scores; /* [max_batch][MODEL_FUTURE][E] hybrid's future
+                             heads (logits), in acts; NULL for the others */
     Rng rng;         /* dropout stream; part of the training state */
     uint64_t adam_step; /* AdamW updates applied so far */
     /* the last forward, for backward */
@@ -128,8 +157,14 @@ size_t model_param_count(const Model *m);
 int model_forward(Model *m, const Batch *b, const int32_t *targets, int training, double *loss,
                   Err *e);
 
-/* Expert scores of the last forward's rows: [n][E]. */
+/* Expert scores of the last forward's rows: [n][E] (raw logits; garbage on
+ * padding rows). */
 const float *model_scores(const Model *m);
+
+/* The hybrid's future heads for the last forward's rows: [n][MODEL_FUTURE][E]
+ * logits, entry j scoring the experts of token t+1+j (for future.csv's
+ * hit1, recall_K, cover_K per offset). NULL for the other architectures. */
+const float *model_future_scores(const Model *m);
 
 void model_zero_grad(Model *m);
 

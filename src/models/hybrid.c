@@ -1,0 +1,317 @@
+/*
+ * hybrid.c: the hybrid predictor (see hybrid.h for the architecture, the
+ * loss and the parameter order), wired from src/nn kernels over the
+ * model's flat parameter and activation blocks.
+ *
+ * Not here: anything architecture-independent (checks, optimizer, I/O are
+ * model.c's), and no allocation: every buffer is a slice of the blocks
+ * model_create sized with hybrid_param_count / hybrid_act_count.
+ */
+#include "models/hybrid.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/window.h"
+#include "nn/activation.h"
+#include "nn/attention.h"
+#include "nn/embedding.h"
+#include "nn/init.h"
+#include "nn/layernorm.h"
+#include "nn/linear.h"
+#include "nn/transformer.h"
+
+#define NF MODEL_FUTURE
+
+/* Slices of a parameter-sized block (params or grads). */
+typedef struct HybridParams {
+    float *w1, *b1;                         /* [W][D], [W] */
+    float *emb;                             /* [L][W], NULL with --no-layer-id */
+    float *ln1_g, *ln1_b, *w2, *b2;         /* [W], [W], [W][W], [W] */
+    float *ln2_g, *ln2_b;                   /* [W] */
+    float *wa, *ba;                         /* [E][W], [E] classification head */
+    float *pos;                             /* [T][W] learned positions */
+    TransformerParams tf[HYBRID_LAYERS];
+    float *wc, *bc;                         /* [E][W], [E] current-token head */
+    float *wu, *bu;                         /* [NF·E][W], [NF·E] future heads */
+} HybridParams;
+
+/* Slices of the activation block; B = max_batch rows rounded down to
+ * whole windows. */
+typedef struct HybridActs {
+    float *h1, *n1, *mean1, *rstd1, *r1;    /* [B][W] ×2, [B] ×2, [B][W] */
+    float *h2, *n2, *mean2, *rstd2, *feat;  /* the same for the second block */
+    float *a;                               /* [B][E] classification logits */
+    float *z[HYBRID_LAYERS + 1];            /* [B][W] transformer inputs/output */
+    TransformerActs tf[HYBRID_LAYERS];
+    float *c;                               /* [B][E] current-token head */
+    float *u;                               /* [B][NF][E] future heads */
+    float *scores;                          /* [B][E] (a + c) / 2 */
+    /* gradients */
+    float *da, *dc, *du;                    /* as a, c, u */
+    float *dz[HYBRID_LAYERS + 1];           /* [B][W] */
+    TransformerScratch tfs;
+    float *dfeat, *dn2, *dh2, *dr1, *dn1, *dh1; /* [B][W] */
+} HybridActs;
+
+static float *take(float **cur, size_t n)
+{
+    float *p = *cur;
+    *cur += n;
+    return p;
+}
+
+static size_t rows_cap(const ModelConfig *c, size_t max_batch)
+{
+    return max_batch / (size_t)c->window * (size_t)c->window;
+}
+
+static TransformerShape hybrid_shape(const ModelConfig *c, size_t rows)
+{
+    size_t W = (size_t)c->W;
+    return (TransformerShape){rows / (size_t)c->window, (size_t)c->window, W, HYBRID_HEADS, W};
+}
+
+static size_t hybrid_layout_params(HybridParams *p, float *base, const ModelConfig *c)
+{
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    float *cur = base;
+    p->w1 = take(&cur, W * D);
+    p->b1 = take(&cur, W);
+    p->emb = c->use_layer_id ? take(&cur, L * W) : NULL;
+    p->ln1_g = take(&cur, W);
+    p->ln1_b = take(&cur, W);
+    p->w2 = take(&cur, W * W);
+    p->b2 = take(&cur, W);
+    p->ln2_g = take(&cur, W);
+    p->ln2_b = take(&cur, W);
+    p->wa = take(&cur, E * W);
+    p->ba = take(&cur, E);
+    p->pos = take(&cur, (size_t)c->window * W);
+    for (int l = 0; l < HYBRID_LAYERS; l++)
+        cur = transformer_layout_params(&p->tf[l], cur, W, W);
+    p->wc = take(&cur, E * W);
+    p->bc = take(&cur, E);
+    p->wu = take(&cur, NF * E * W);
+    p->bu = take(&cur, NF * E);
+    return (size_t)(cur - base);
+}
+
+static size_t hybrid_layout_acts(HybridActs *a, float *base, const ModelConfig *c, size_t B)
+{
+    size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
+    TransformerShape s = hybrid_shape(c, B);
+    float *cur = base;
+    a->h1 = take(&cur, BW), a->n1 = take(&cur, BW);
+    a->mean1 = take(&cur, B), a->rstd1 = take(&cur, B), a->r1 = take(&cur, BW);
+    a->h2 = take(&cur, BW), a->n2 = take(&cur, BW);
+    a->mean2 = take(&cur, B), a->rstd2 = take(&cur, B), a->feat = take(&cur, BW);
+    a->a = take(&cur, BE);
+    for (int l = 0; l <= HYBRID_LAYERS; l++)
+        a->z[l] = take(&cur, BW);
+    for (int l = 0; l < HYBRID_LAYERS; l++)
+        cur = transformer_layout_acts(&a->tf[l], cur, &s);
+    a->c = take(&cur, BE);
+    a->u = take(&cur, NF * BE);
+    a->scores = take(&cur, BE);
+    a->da = take(&cur, BE), a->dc = take(&cur, BE), a->du = take(&cur, NF * BE);
+    for (int l = 0; l <= HYBRID_LAYERS; l++)
+        a->dz[l] = take(&cur, BW);
+    cur = transformer_layout_scratch(&a->tfs, cur, &s);
+    a->dfeat = take(&cur, BW), a->dn2 = take(&cur, BW), a->dh2 = take(&cur, BW);
+    a->dr1 = take(&cur, BW), a->dn1 = take(&cur, BW), a->dh1 = take(&cur, BW);
+    return (size_t)(cur - base);
+}
+
+static size_t hybrid_param_count(const ModelConfig *c)
+{
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    size_t T = (size_t)c->window;
+    return D * W + W * W + 6 * W + T * W + HYBRID_LAYERS * transformer_param_count(W, W) +
+           (2 + NF) * (E * W + E) + (c->use_layer_id ? L * W : 0);
+}
+
+static size_t hybrid_act_count(const ModelConfig *c, size_t max_batch)
+{
+    size_t B = rows_cap(c, max_batch), BW = B * (size_t)c->W, BE = B * (size_t)c->E;
+    TransformerShape s = hybrid_shape(c, B);
+    return 6 * BW + 4 * B + BE + (HYBRID_LAYERS + 1) * BW +
+           HYBRID_LAYERS * transformer_act_count(&s) + (NF + 2) * BE + (NF + 2) * BE +
+           (HYBRID_LAYERS + 1) * BW + transformer_scratch_count(&s) + 6 * BW;
+}
+
+/* SPEC 5's pinned initialisation, drawn in parameter-block order; also
+ * points m->scores and m->future_scores into the activation block. */
+static void hybrid_init(Model *m, Rng *r)
+{
+    const ModelConfig *c = &m->cfg;
+    size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
+    HybridParams p;
+    HybridActs a;
+    size_t np = hybrid_layout_params(&p, m->params, c);
+    size_t na = hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    assert(np == m->n_params && na == m->n_acts);
+    (void)np, (void)na;
+    m->scores = a.scores;
+    m->future_scores = a.u;
+    init_xavier_uniform(p.w1, W, D, r);
+    if (p.emb)
+        init_normal(p.emb, L * W, 1.0, r);
+    init_fill(p.ln1_g, W, 1.0f);
+    init_xavier_uniform(p.w2, W, W, r);
+    init_fill(p.ln2_g, W, 1.0f);
+    init_xavier_uniform(p.wa, E, W, r);
+    init_normal(p.pos, (size_t)c->window * W, 0.02, r);
+    for (int l = 0; l < HYBRID_LAYERS; l++)
+        transformer_init(&p.tf[l], W, W, r);
+    init_xavier_uniform(p.wc, E, W, r);
+    /* each future head is its own Linear W→E (bound from (E, W), not 4E) */
+    for (size_t j = 0; j < NF; j++)
+        init_xavier_uniform(p.wu + j * E * W, E, W, r);
+}
+
+/* The loss terms' row sets: current targets, and future offset j. */
+static WindowRows rows_current(const Model *m, const Batch *bt, const int32_t *targets)
+{
+    size_t E = (size_t)m->cfg.E, K = (size_t)m->cfg.K;
+    return (WindowRows){bt->n, bt->valid, targets, K, E, E, K};
+}
+
+static WindowRows rows_future(const Model *m, const Batch *bt, size_t j)
+{
+    size_t E = (size_t)m->cfg.E, K = (size_t)m->cfg.K;
+    return (WindowRows){bt->n, bt->valid, bt->future + j * K, NF * K, NF * E, E, K};
+}
+
+/* Offsets with at least one row that counts (the future term's divisor). */
+static size_t future_heads_used(const Model *m, const Batch *bt)
+{
+    size_t used = 0;
+    for (size_t j = 0; j < NF; j++) {
+        WindowRows w = rows_future(m, bt, j);
+        used += window_rows_used(&w) > 0;
+    }
+    return used;
+}
+
+static double hybrid_loss(const Model *m, const HybridActs *a, const Batch *bt,
+                          const int32_t *targets)
+{
+    size_t E = (size_t)m->cfg.E;
+    WindowRows cur = rows_current(m, bt, targets);
+    double loss = window_bce_forward(a->a, &cur) +
+                  (double)HYBRID_CURRENT_WEIGHT * window_bce_forward(a->c, &cur);
+    size_t heads = future_heads_used(m, bt);
+    double fut = 0.0;
+    for (size_t j = 0; j < NF; j++) {
+        WindowRows w = rows_future(m, bt, j);
+        fut += window_bce_forward(a->u + j * E, &w);
+    }
+    return heads ? loss + (double)HYBRID_FUTURE_WEIGHT * fut / (double)heads : loss;
+}
+
+static double hybrid_forward(Model *m, const Batch *bt, const int32_t *targets, int training)
+{
+    (void)training; /* no dropout: training and evaluation are the same maths */
+    const ModelConfig *c = &m->cfg;
+    size_t n = bt->n, D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E;
+    HybridParams p;
+    HybridActs a;
+    hybrid_layout_params(&p, m->params, c);
+    hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    TransformerShape s = hybrid_shape(c, n);
+
+    linear_forward(a.h1, bt->hidden, p.w1, p.b1, n, D, W);
+    if (p.emb)
+        embedding_add_forward(a.h1, bt->layer, p.emb, n, W);
+    layernorm_forward(a.n1, a.mean1, a.rstd1, a.h1, p.ln1_g, p.ln1_b, n, W);
+    relu_forward(a.r1, a.n1, n * W);
+    linear_forward(a.h2, a.r1, p.w2, p.b2, n, W, W);
+    layernorm_forward(a.n2, a.mean2, a.rstd2, a.h2, p.ln2_g, p.ln2_b, n, W);
+    relu_forward(a.feat, a.n2, n * W);
+    linear_forward(a.a, a.feat, p.wa, p.ba, n, W, E);
+
+    memcpy(a.z[0], a.feat, n * W * sizeof *a.feat);
+    posemb_add_forward(a.z[0], p.pos, s.nwin, s.T, W);
+    for (int l = 0; l < HYBRID_LAYERS; l++)
+        transformer_forward(a.z[l + 1], &a.tf[l], a.z[l], &p.tf[l], &s);
+    linear_forward(a.c, a.z[HYBRID_LAYERS], p.wc, p.bc, n, W, E);
+    linear_forward(a.u, a.z[HYBRID_LAYERS], p.wu, p.bu, n, W, NF * E);
+    for (size_t i = 0; i < n * E; i++)
+        a.scores[i] = 0.5f * (a.a[i] + a.c[i]);
+    return targets ? hybrid_loss(m, &a, bt, targets) : (double)NAN;
+}
+
+/* Gradients of the three loss terms with respect to the head logits. */
+static void hybrid_loss_backward(const Model *m, HybridActs *a, size_t n)
+{
+    const Batch *bt = &m->batch;
+    size_t E = (size_t)m->cfg.E;
+    memset(a->da, 0, n * E * sizeof *a->da);
+    memset(a->dc, 0, n * E * sizeof *a->dc);
+    memset(a->du, 0, NF * n * E * sizeof *a->du);
+    WindowRows cur = rows_current(m, bt, m->targets);
+    window_bce_backward(a->da, a->a, &cur, 1.0f);
+    window_bce_backward(a->dc, a->c, &cur, HYBRID_CURRENT_WEIGHT);
+    size_t heads = future_heads_used(m, bt);
+    for (size_t j = 0; heads && j < NF; j++) {
+        WindowRows w = rows_future(m, bt, j);
+        window_bce_backward(a->du + j * E, a->u + j * E, &w,
+                            HYBRID_FUTURE_WEIGHT / (float)heads);
+    }
+}
+
+static void hybrid_backward(Model *m)
+{
+    const ModelConfig *c = &m->cfg;
+    const Batch *bt = &m->batch;
+    size_t n = bt->n, D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E;
+    HybridParams p, g;
+    HybridActs a;
+    hybrid_layout_params(&p, m->params, c);
+    hybrid_layout_params(&g, m->grads, c);
+    hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    TransformerShape s = hybrid_shape(c, n);
+    size_t nW = n * W * sizeof(float);
+
+    hybrid_loss_backward(m, &a, n);
+    /* temporal branch: heads, transformer stack, positions */
+    memset(a.dz[HYBRID_LAYERS], 0, nW);
+    linear_backward(a.dz[HYBRID_LAYERS], g.wc, g.bc, a.dc, a.z[HYBRID_LAYERS], p.wc, n, W, E);
+    linear_backward(a.dz[HYBRID_LAYERS], g.wu, g.bu, a.du, a.z[HYBRID_LAYERS], p.wu, n, W,
+                    NF * E);
+    for (int l = HYBRID_LAYERS - 1; l >= 0; l--) {
+        memset(a.dz[l], 0, nW);
+        transformer_backward(a.dz[l], &g.tf[l], &a.tfs, a.dz[l + 1], a.z[l], &a.tf[l], &p.tf[l],
+                             &s);
+    }
+    posemb_backward(g.pos, a.dz[0], s.nwin, s.T, W);
+    /* features: both branches meet (z0 = feat + pos) */
+    memcpy(a.dfeat, a.dz[0], nW);
+    linear_backward(a.dfeat, g.wa, g.ba, a.da, a.feat, p.wa, n, W, E);
+    memset(a.dn2, 0, nW);
+    relu_backward(a.dn2, a.dfeat, a.feat, n * W);
+    memset(a.dh2, 0, nW);
+    layernorm_backward(a.dh2, g.ln2_g, g.ln2_b, a.dn2, a.h2, a.mean2, a.rstd2, p.ln2_g, n, W);
+    memset(a.dr1, 0, nW);
+    linear_backward(a.dr1, g.w2, g.b2, a.dh2, a.r1, p.w2, n, W, W);
+    memset(a.dn1, 0, nW);
+    relu_backward(a.dn1, a.dr1, a.r1, n * W);
+    memset(a.dh1, 0, nW);
+    layernorm_backward(a.dh1, g.ln1_g, g.ln1_b, a.dn1, a.h1, a.mean1, a.rstd1, p.ln1_g, n, W);
+    if (g.emb)
+        embedding_backward(g.emb, a.dh1, bt->layer, n, W);
+    linear_backward(NULL, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
+}
+
+const ModelOps hybrid_ops = {
+    .windowed = 1,
+    .needs_future = 1,
+    .width_multiple = HYBRID_HEADS,
+    .param_count = hybrid_param_count,
+    .act_count = hybrid_act_count,
+    .init = hybrid_init,
+    .forward = hybrid_forward,
+    .backward = hybrid_backward,
+};
