@@ -158,6 +158,8 @@ int export_write(const char *dir, const TrainConfig *c, const TrainData *d,
         rc = export_layers(ad.tmp, d, runs, n, e);
     if (!rc)
         rc = export_experts(ad.tmp, d, runs, n, e);
+    if (!rc)
+        rc = export_future(ad.tmp, d, runs, n, e);
     for (int i = 0; !rc && i < n; i++)
         rc = export_confusion(ad.tmp, d, runs[i], e);
     if (!rc)

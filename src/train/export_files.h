@@ -26,6 +26,7 @@ void export_header(CsvWriter *w, const char *const *cols, size_t n, int K);
 int export_coverage(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);
 int export_layers(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);
 int export_experts(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);
+int export_future(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);
 int export_confusion(const char *dir, const TrainData *d, const Run *r, Err *e);
 int export_config(const char *dir, const TrainConfig *c, const TrainData *d,
                   const Run *const *runs, int n, const ExportInfo *info, Err *e);

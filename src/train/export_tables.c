@@ -135,6 +135,36 @@ int export_confusion(const char *dir, const TrainData *d, const Run *r, Err *e)
     return export_file_close(&f, e);
 }
 
+int export_future(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e)
+{
+    static const char *const cols[] = {"run", "arch", "offset", "hit1", "recall_K", "cover_K"};
+    int any = 0;
+    for (int i = 0; i < n; i++)
+        any |= runs[i]->has_future && runs[i]->n_hist > 0;
+    if (!any)
+        return ERR_OK;
+    ExportFile f;
+    int rc = export_file_open(&f, dir, "future.csv", e);
+    if (rc)
+        return rc;
+    export_header(&f.w, cols, sizeof cols / sizeof cols[0], d->h.K);
+    for (int i = 0; i < n; i++) {
+        if (!runs[i]->has_future || !runs[i]->n_hist)
+            continue;
+        for (int o = 0; o < BATCH_FUTURE; o++) {
+            const MetricsSummary *s = &runs[i]->future[o];
+            csvw_str(&f.w, runs[i]->name);
+            csvw_str(&f.w, arch_name(runs[i]->arch));
+            csvw_int(&f.w, o + 1);
+            csvw_real(&f.w, s->hit1);
+            csvw_real(&f.w, s->recall_K);
+            csvw_real(&f.w, s->cover_K);
+            csvw_end_row(&f.w);
+        }
+    }
+    return export_file_close(&f, e);
+}
+
 static void config_row(CsvWriter *w, const char *run, const char *key, const char *value)
 {
     csvw_str(w, run);

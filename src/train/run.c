@@ -43,6 +43,12 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
     int rc = model_create(&r->mcfg, (size_t)d->buf.cap, &r->model, e);
     if (!rc)
         rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->last, e);
+    if (!rc && r->model->ops->needs_future) {
+        r->has_future = 1;
+        rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->future_res, e);
+        for (int f = 0; !rc && f < BATCH_FUTURE; f++)
+            rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &r->future_acc[f], e);
+    }
     if (rc)
         run_free(r);
     return rc;
@@ -52,8 +58,23 @@ void run_free(Run *r)
 {
     model_free(r->model);
     metrics_result_free(&r->last);
+    metrics_result_free(&r->future_res);
+    for (int f = 0; f < BATCH_FUTURE; f++)
+        metrics_acc_free(r->future_acc[f]);
     free(r->hist);
     memset(r, 0, sizeof *r);
+}
+
+/* The model's view of a batch: windows carry their padding marks and, for
+ * the models with future heads, the next tokens' targets. */
+static Batch model_batch(const Run *r, const SampleBatch *sb)
+{
+    Batch b = {.n = (size_t)sb->n, .hidden = sb->x, .layer = sb->layer};
+    if (r->view == VIEW_WINDOW) {
+        b.valid = sb->valid;
+        b.future = sb->future;
+    }
+    return b;
 }
 
 static int run_halt(Run *r, int rc, Err *e)
@@ -73,7 +94,7 @@ int run_step(Run *r, TrainData *d, Err *e)
     int rc = batcher_next_train(d->train[r->view], r->mcfg.seed, &r->cursor, &d->buf, &epoch_done, e);
     if (rc)
         return rc;
-    Batch b = {.n = (size_t)d->buf.n, .hidden = d->buf.x, .layer = d->buf.layer};
+    Batch b = model_batch(r, &d->buf);
     double loss = (double)NAN, norm = (double)NAN;
     float lr = (float)schedule_lr(r->lr, (uint64_t)r->step, (uint64_t)r->planned_steps,
                                   SCHEDULE_WARMUP);
@@ -135,16 +156,51 @@ static int add_valid_rows(MetricsAcc *acc, const float *scores, const SampleBatc
     return ERR_OK;
 }
 
+/* The future heads' scores of every valid row whose token t+f exists, per
+ * offset f (future.csv). */
+static int add_future_rows(Run *r, const SampleBatch *b, int E, Err *e)
+{
+    const float *scores = model_future_scores(r->model); /* [n][4][E] */
+    for (int row = 0; row < b->n; row++) {
+        if (!b->valid[row])
+            continue;
+        for (int f = 0; f < BATCH_FUTURE; f++) {
+            size_t at = (size_t)row * BATCH_FUTURE + (size_t)f;
+            const int32_t *tg = b->future + at * (size_t)b->K;
+            if (tg[0] < 0)
+                continue;
+            int rc = metrics_acc_add(r->future_acc[f], scores + at * (size_t)E, tg,
+                                     b->layer + row, 1, e);
+            if (rc)
+                return rc;
+        }
+    }
+    return ERR_OK;
+}
+
+static int finish_future(Run *r, Err *e)
+{
+    for (int f = 0; f < BATCH_FUTURE; f++) {
+        int rc = metrics_finish(r->future_acc[f], &r->future_res, e);
+        if (rc)
+            return rc;
+        metrics_summary(&r->future_res, &r->future[f]);
+    }
+    return ERR_OK;
+}
+
 int run_evaluate(Run *r, TrainData *d, Err *e)
 {
     double loss_sum = 0.0;
     int64_t n_total = 0;
     int rc = ERR_OK;
     metrics_acc_reset(d->acc);
+    for (int f = 0; r->has_future && f < BATCH_FUTURE; f++)
+        metrics_acc_reset(r->future_acc[f]);
     for (int64_t pos = 0;;) {
         if ((rc = batcher_next_eval(d->val[r->view], &pos, &d->buf, e)) || d->buf.n == 0)
             break;
-        Batch b = {.n = (size_t)d->buf.n, .hidden = d->buf.x, .layer = d->buf.layer};
+        Batch b = model_batch(r, &d->buf);
         double loss = (double)NAN;
         if ((rc = model_forward(r->model, &b, d->buf.targets, 0, &loss, e)))
             return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
@@ -152,7 +208,11 @@ int run_evaluate(Run *r, TrainData *d, Err *e)
         n_total += d->buf.n_valid;
         if ((rc = add_valid_rows(d->acc, model_scores(r->model), &d->buf, d->h.E, e)))
             return rc;
+        if (r->has_future && (rc = add_future_rows(r, &d->buf, d->h.E, e)))
+            return rc;
     }
+    if (!rc && r->has_future)
+        rc = finish_future(r, e);
     if (rc || (rc = metrics_finish(d->acc, &r->last, e)))
         return rc;
     MetricsSummary s;

@@ -61,6 +61,10 @@ typedef struct Run {
     EvalRow *hist;
     int64_t n_hist, cap_hist;
     MetricsResult last;        /* tables of the latest evaluation */
+    int has_future;            /* the model has future heads (hybrid) */
+    MetricsAcc *future_acc[BATCH_FUTURE];   /* their accumulators, per offset */
+    MetricsResult future_res;               /* scratch for finishing them */
+    MetricsSummary future[BATCH_FUTURE];    /* latest evaluation, offsets 1..4 */
     int64_t best_step;         /* evaluation with the highest recall@K */
     double best_recall_K;
     RunState state;
