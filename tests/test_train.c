@@ -59,6 +59,8 @@ static void small_config(TrainConfig *c, const char *data)
 {
     train_config_default(c);
     snprintf(c->data, sizeof c->data, "%.2000s", data);
+    c->n_archs = 1; /* simple alone, unless a test asks for more */
+    c->archs[0] = ARCH_SIMPLE;
     c->batch = 64;
     c->max_steps = 30;
     c->eval_every = 10;
@@ -296,6 +298,41 @@ static void test_export_files(void **state)
     trainer_free(t);
 }
 
+/* Ensure that the three architectures train side by side in one process
+ * (the windowed ones on windows with padding), each reaching DONE with its
+ * own history, the hybrid with its future heads measured, and that the
+ * numbers repeat exactly for the same options. */
+static void test_three_archs(void **state)
+{
+    Fixture *f = *state;
+    TrainConfig c;
+    small_config(&c, f->data);
+    c.n_archs = 3;
+    c.archs[0] = ARCH_SIMPLE, c.archs[1] = ARCH_HYBRID, c.archs[2] = ARCH_COMPLEX;
+    c.window = 12; /* 32 tokens per sequence: the last window of each is padded */
+    c.max_steps = 12;
+    c.eval_every = 6;
+    Trainer *a = train_to_end(&c), *b = train_to_end(&c);
+    assert_int_equal(trainer_n_runs(a), 3);
+    for (int i = 0; i < 3; i++) {
+        const Run *ra = trainer_run(a, i), *rb = trainer_run(b, i);
+        assert_int_equal(ra->state, RUN_DONE);
+        assert_int_equal(ra->n_hist, rb->n_hist);
+        for (int64_t j = 0; j < ra->n_hist; j++)
+            assert_true(rows_equal_but_time(&ra->hist[j], &rb->hist[j]));
+        /* every validation sample once per evaluation, padding excluded */
+        assert_int_equal(ra->last.n, batcher_n_eval(trainer_data(a)->val[ra->view]));
+        assert_int_equal(ra->last.n, trainer_run(a, 0)->last.n);
+    }
+    const Run *h = trainer_run(a, 1);
+    assert_true(h->has_future && !trainer_run(a, 0)->has_future);
+    for (int o = 0; o < BATCH_FUTURE; o++)
+        assert_true(h->future[o].n > 0 && h->future[o].hit1 >= 0.0 && h->future[o].hit1 <= 1.0);
+    assert_true(h->future[0].n > h->future[3].n); /* fewer tokens have a t+4 */
+    trainer_free(a);
+    trainer_free(b);
+}
+
 static int is_done(const Snapshot *s) { return s->runs[0].state == RUN_DONE; }
 static int has_message(const Snapshot *s) { return s->message_seq > 0; }
 
@@ -337,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_seed_matters),     cmocka_unit_test(test_nonfinite_halts),
         cmocka_unit_test(test_pause_resume),     cmocka_unit_test(test_stop),
         cmocka_unit_test(test_export_files),     cmocka_unit_test(test_export_request),
+        cmocka_unit_test(test_three_archs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

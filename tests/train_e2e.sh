@@ -18,6 +18,8 @@ expect_rc 0 "headless training with --export"
 expect_match ERR '^simple: step 10/30 epoch [0-9.]+ train_loss [0-9.]+ val_ce [0-9.]+ hit1 [0-9.]+ hit5 [0-9.]+ hit10 [0-9.]+ recall_2 [0-9.]+ cover_2 [0-9.]+ cover_4 [0-9.]+ samples_per_s [0-9]+$' \
     "one progress line per evaluation, in the documented format"
 expect_match ERR '^simple: DONE at step 30/30$' "final state line"
+expect_match ERR '^hybrid: DONE at step 30/30$' "the hybrid run trains by default"
+expect_match ERR '^complex: DONE at step 30/30$' "the complex run trains by default"
 expect_match ERR "exported CSV files to $out" "export path reported"
 
 header() { head -n 1 "$out/$1"; }
@@ -33,15 +35,19 @@ check_header coverage.csv "run,arch,k,cover,recall,hit,chance_cover,chance_recal
 check_header layers.csv "run,arch,layer,recall_2,cover_4"
 check_header experts.csv "run,arch,layer,expert,needed,predicted,recall_2"
 check_header confusion-simple.csv "layer,true,p0,p1,p2,p3,p4,p5,p6,p7"
+check_header confusion-hybrid.csv "layer,true,p0,p1,p2,p3,p4,p5,p6,p7"
+check_header confusion-complex.csv "layer,true,p0,p1,p2,p3,p4,p5,p6,p7"
+check_header future.csv "run,arch,offset,hit1,recall_2,cover_2"
 check_header config.csv "run,key,value"
 
 rows() { tail -n +2 "$out/$1" | wc -l; }
-[ "$(rows summary.csv)" -eq 4 ] && pass "summary: one run + 3 baselines" || fail "summary rows: $(rows summary.csv)"
-cut -d, -f1 "$out/summary.csv" | tr '\n' ' ' | grep -q "^run simple chance frequency repeat $" \
+[ "$(rows summary.csv)" -eq 6 ] && pass "summary: three runs + 3 baselines" || fail "summary rows: $(rows summary.csv)"
+cut -d, -f1 "$out/summary.csv" | tr '\n' ' ' | grep -q "^run simple hybrid complex chance frequency repeat $" \
     && pass "summary row names" || fail "summary rows: $(cut -d, -f1 "$out/summary.csv")"
-[ "$(rows coverage.csv)" -eq 8 ] && pass "coverage: k = 1..E" || fail "coverage rows: $(rows coverage.csv)"
-[ "$(rows layers.csv)" -eq 4 ] && pass "layers: one row per layer" || fail "layers rows"
-[ "$(rows experts.csv)" -eq 40 ] && pass "experts: (L + all) x E" || fail "experts rows: $(rows experts.csv)"
+[ "$(rows coverage.csv)" -eq 24 ] && pass "coverage: k = 1..E per run" || fail "coverage rows: $(rows coverage.csv)"
+[ "$(rows layers.csv)" -eq 12 ] && pass "layers: one row per layer per run" || fail "layers rows"
+[ "$(rows experts.csv)" -eq 120 ] && pass "experts: (L + all) x E per run" || fail "experts rows: $(rows experts.csv)"
+[ "$(rows future.csv)" -eq 4 ] && pass "future: offsets 1..4 of the hybrid" || fail "future rows: $(rows future.csv)"
 [ "$(rows confusion-simple.csv)" -eq 40 ] && pass "confusion: (L + all) x E" || fail "confusion rows"
 grep -q '^all,' "$out/confusion-simple.csv" && pass "confusion has the all-layers rows" || fail "no all rows"
 last_step=$(tail -n 1 "$out/metrics.csv" | cut -d, -f3)
@@ -50,7 +56,7 @@ grep -q '^simple,openblas_core,' "$out/config.csv" && pass "config names the Ope
 ls -a "$TEST_TMP" | grep -q '\.tmp$' && fail "a temporary directory was left behind" || pass "no temporary left"
 
 # The usual mistakes
-run_cmd "$MOESPEC" train --headless --data "$set_dir" --max-steps 5 --export "$out"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 5 --export "$out"
 expect_rc 1 "export into a non-empty directory"
 expect_match ERR "not empty" "the refusal says why"
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple,simple

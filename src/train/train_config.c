@@ -7,8 +7,9 @@
 void train_config_default(TrainConfig *c)
 {
     memset(c, 0, sizeof *c);
-    c->n_archs = 1;
-    c->archs[0] = ARCH_SIMPLE;
+    c->n_archs = ARCH_COUNT; /* SPEC 6: simple,hybrid,complex */
+    for (int a = 0; a < ARCH_COUNT; a++)
+        c->archs[a] = (Arch)a;
     c->epochs = 20;
     c->batch = 1024;
     c->lr[ARCH_SIMPLE] = 1e-3;
