@@ -524,9 +524,9 @@ static void test_simple_errors(void **state)
     ModelConfig c;
     Model *m = NULL;
     Err e;
-    model_config_default(&c, ARCH_HYBRID, 16, 8, 2, 3);
+    model_config_default(&c, ARCH_HYBRID, 16, 8, 2, 3); /* batch 4 < window 32 */
     assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
-    assert_non_null(strstr(e.msg, "hybrid"));
+    assert_non_null(strstr(e.msg, "hybrid takes windows of 32 rows"));
     model_config_default(&c, ARCH_SIMPLE, 16, 8, 9, 3);
     assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
     assert_non_null(strstr(e.msg, "K=9"));

@@ -107,7 +107,7 @@ void attention_forward_naive(float *out, float *att, const float *qkv, size_t nw
         for (size_t h = 0; h < H; h++)
             for (size_t t = 0; t < T; t++) {
                 float *a = att + ((w * H + h) * T + t) * T;
-                double mx = -INFINITY, sum = 0.0;
+                double mx = -(double)INFINITY, sum = 0.0;
                 for (size_t j = 0; j <= t; j++)
                     mx = fmax(mx, naive_score(qkv, w, t, j, h, T, C, hd));
                 for (size_t j = 0; j <= t; j++)
