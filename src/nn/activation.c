@@ -1,19 +1,39 @@
 /* activation.c: ReLU and seeded dropout; see activation.h. */
 #include "nn/activation.h"
 
-void relu_forward(float *out, const float *in, size_t n)
+/* Written so that NaN passes through (as in PyTorch): a NaN must reach the
+ * loss and halt the run, not vanish into a zero. Two loops, in place and
+ * between distinct buffers, so each is free of aliasing and vectorises. */
+static void relu_in_place(float *x, size_t n)
 {
-    /* Written so that NaN passes through (as in PyTorch): a NaN must reach
-     * the loss and halt the run, not vanish into a zero. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] < 0.0f ? 0.0f : x[i];
+}
+
+static void relu_copy(float *restrict out, const float *restrict in, size_t n)
+{
     for (size_t i = 0; i < n; i++)
         out[i] = in[i] < 0.0f ? 0.0f : in[i];
 }
 
-void relu_backward(float *din, const float *dout, const float *out, size_t n)
+void relu_forward(float *out, const float *in, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (out[i] > 0.0f)
-            din[i] += dout[i];
+    if (out == in)
+        relu_in_place(out, n);
+    else
+        relu_copy(out, in, n);
+}
+
+void relu_backward(float *restrict din, const float *restrict dout, const float *restrict out,
+                   size_t n)
+{
+    /* Both loads unconditional, then a select: the compiler vectorises it
+     * (restrict: no aliasing). A NaN in dout where out <= 0 stays out, as in
+     * PyTorch's masked gradient. */
+    for (size_t i = 0; i < n; i++) {
+        float g = dout[i], o = out[i];
+        din[i] += o > 0.0f ? g : 0.0f;
+    }
 }
 
 void dropout_forward(float *out, float *mask, const float *in, size_t n, float p, Rng *rng)

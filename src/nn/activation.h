@@ -16,9 +16,10 @@
 #include "nn/rng.h"
 
 /* out[n] = max(in, 0), NaN staying NaN. out may equal in. */
-void relu_forward(float *out, const float *in, size_t n);
+void relu_forward(float *out, const float *in, size_t n); /* in place, or disjoint */
 /* din[n] += dout where the saved output out > 0 (PyTorch's choice at 0). */
-void relu_backward(float *din, const float *dout, const float *out, size_t n);
+void relu_backward(float *restrict din, const float *restrict dout, const float *restrict out,
+                   size_t n);
 
 /* Training-mode dropout with drop probability p in [0, 1):
  * mask[n] = 0 or 1/(1-p); out[n] = in * mask. p = 0 draws nothing and
