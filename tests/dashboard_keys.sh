@@ -14,8 +14,8 @@ tiny_set "$set_dir"
 exp="$TEST_TMP/exports"
 log="$TEST_TMP/dash.log"
 s=main
-tmux_start $s 120 40 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 \
-    --batch 64 --eval-every 20 --max-steps 10000000 --export "$exp" --log "$log"
+tmux_start $s 120 40 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple \
+    --threads 1 --batch 64 --eval-every 20 --max-steps 10000000 --export "$exp" --log "$log"
 
 expect_screen $s 'run simple \(simple, [0-9]+ params\) RUNNING' "status line: run, architecture, parameters, RUNNING"
 expect_screen $s 'step [0-9]+/10000000 .* samples/s .* ETA ' "status line: step N/planned, samples/s, ETA"
@@ -122,5 +122,35 @@ grep -Eq '^simple: step 20/10000000 epoch [0-9.]+ train_loss ' "$log" &&
     pass "log has one line per evaluation" || fail "log: no evaluation lines"
 checks=$((checks + 1))
 grep -q '^moespec: data ' "$log" && pass "start lines go to the log" || fail "log: no start lines"
+
+# Three runs side by side.
+s=runs
+tmux_start $s 120 40 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" \
+    --arch simple,hybrid,complex --threads 1 --batch 64 --eval-every 20 --max-steps 10000000 \
+    --export "$exp"
+expect_screen $s '│ 1 simple 2 hybrid 3 complex|^ 1 simple 2 hybrid 3 complex' "three runs listed with their keys"
+expect_screen $s ' simple \(simple.*\) RUNNING ' "the first run is shown"
+tmux_keys $s Tab
+expect_screen $s ' hybrid \(hybrid.*\) RUNNING ' "Tab shows the next run"
+tmux_keys $s 3
+expect_screen $s ' complex \(complex.*\) RUNNING ' "3 shows complex"
+tmux_keys $s 1
+expect_screen $s ' simple \(simple.*\) RUNNING ' "1 shows simple"
+tmux_keys $s 2 Space
+expect_screen $s ' hybrid \(hybrid.*\) PAUSED ' "space pauses the shown run"
+tmux_keys $s v
+expect_screen $s '│hybrid +PAUSED ' "compare: hybrid PAUSED"
+expect_screen $s '│simple +RUNNING .*│complex +RUNNING |│complex +RUNNING ' "compare: the others still run"
+expect_screen $s '│simple +RUNNING ' "compare: simple still runs"
+expect_screen $s '1 simple [0-9.-]+ +2 hybrid [0-9.-]+ +3 complex [0-9.-]+' "compare: every run overlaid"
+tmux_keys $s P
+expect_screen $s '│simple +PAUSED ' "P pauses simple"
+expect_screen $s '│complex +PAUSED ' "P pauses complex"
+tmux_keys $s P
+expect_screen $s '│hybrid +RUNNING ' "P again resumes hybrid"
+expect_screen $s '│simple +RUNNING ' "P again resumes simple"
+tmux_keys $s q y
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 0 ]; then pass "q y exits 0"; else fail "q y: exit '$RC'"; fi
 
 finish

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/dashboard_life.sh: the dashboard's life from start to end (SPEC 7):
-# at 80x24 the compact layout, RUNNING then DONE, exports still served
-# after DONE, q/y; under an ASCII locale with NO_COLOR nothing but ASCII and
+# at 80x24 the compact layout, resizes (full layout, too small, back),
+# RUNNING then DONE, exports still served after DONE, q/y; a failed export; under an ASCII locale with NO_COLOR nothing but ASCII and
 # no colours (with colours as the control), SIGTERM exits 143 and SIGINT
 # (Ctrl-C) 130 with the terminal restored; an unknown TERM exits 2.
 set -e
@@ -15,15 +15,21 @@ exp="$TEST_TMP/exports"
 
 # 80x24: compact layout, RUNNING to DONE, export after DONE, quit.
 s=small
-tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 200 --max-steps 100000
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 200 --max-steps 100000
 expect_screen $s ' RUNNING ' "status line shows RUNNING"
 expect_screen $s 'loss .*coverage vs k' "80x24: loss beside coverage"
 expect_screen $s 'hit@k.*confusion, all 4 layers' "80x24: hit@k beside the confusion heatmap"
+tm resize-window -t $s -x 120 -y 40
+expect_screen $s 'loss \(l: log scale\) .*confusion' "resized to 120x40: the full layout"
+tm resize-window -t $s -x 50 -y 15
+expect_screen $s 'terminal 50x15 is too small' "resized to 50x15: asks for room"
+tm resize-window -t $s -x 80 -y 24
+expect_screen $s 'loss .*coverage vs k' "back to 80x24: the compact layout"
 expect_screen $s ' DONE .*100%' "status line shows DONE at 100%" 120
 tmux_keys $s Space
 expect_screen $s 'simple is DONE: nothing to pause' "space on a DONE run says so"
 tmux_keys $s e
-expect_screen $s "exported to $exp/[0-9]{8}-[0-9]{6}" "e still exports after DONE"
+expect_screen $s "exported to .*exports/[0-9]{8}-[0-9]{6}" "e still exports after DONE"
 tmux_keys $s q
 expect_screen $s 'Quit with unsaved runs\? \(y/n\)' "q asks about unsaved runs after DONE"
 tmux_keys $s y
@@ -33,7 +39,7 @@ expect_restored $s
 
 # ASCII locale, NO_COLOR: only ASCII, no colour; SIGTERM exits 143.
 s=ascii
-tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
+tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
 expect_screen $s ' RUNNING ' "ASCII: RUNNING"
 expect_screen $s '^\+ loss .*\+ coverage vs k \(Left Right cursor\)' "ASCII: frames and key names in ASCII"
 checks=$((checks + 1))
@@ -51,10 +57,14 @@ if tmux_wait_exit $s 30 && [ "$RC" = 143 ]; then pass "SIGTERM exits 143"; else 
 expect_screen $s 'stopped by a signal' "SIGTERM: said after the screen is restored" 5
 expect_restored $s
 
-# Colours by default (the control for NO_COLOR); Ctrl-C exits 130.
+# Colours by default (the control for NO_COLOR); an export that fails says
+# why; Ctrl-C exits 130.
 s=colour
-tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
+: >"$TEST_TMP/a-file"
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$TEST_TMP/a-file/exports" --eval-every 20 --max-steps 10000000
 expect_screen $s ' RUNNING ' "colour: RUNNING"
+tmux_keys $s e
+expect_screen $s 'port failed: .*a-file/exports: Not a directory' "a failed export says why"
 checks=$((checks + 1))
 if tm capture-pane -p -e -t $s | grep -Eq "$(printf '\033')\[([0-9;]*;)?(3[0-7]|4[0-7])[;m]"; then
     pass "colours without NO_COLOR"
@@ -66,7 +76,7 @@ expect_restored $s
 
 # A terminal curses cannot drive: exit 2, nothing left behind.
 s=badterm
-tmux_start $s 80 24 -- env TERM=no-such-terminal "$MOESPEC" train --data "$set_dir" --threads 1 --batch 64 --export "$exp" --max-steps 10
+tmux_start $s 80 24 -- env TERM=no-such-terminal "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --max-steps 10
 checks=$((checks + 1))
 if tmux_wait_exit $s 30 && [ "$RC" = 2 ]; then pass "unknown TERM exits 2"; else fail "unknown TERM: exit '$RC'"; fi
 expect_screen $s 'no-such-terminal: cannot use this terminal: use --headless' "unknown TERM: said" 5

@@ -29,7 +29,36 @@ static double row_metric(const EvalRow *row, int metric)
 
 static int run_mark(const RunSnapshot *rs) { return '1' + (int)rs->arch; }
 
-/* One chart of metric for every run; returns nothing drawn on no memory. */
+/* The chart's axes over every run's history; returns the evaluations. */
+static int64_t compare_axes(const Snapshot *s, int metric, int log_y, Axes *ax)
+{
+    int64_t total = 0;
+    double x1 = 1, lo = (double)INFINITY, hi = -(double)INFINITY;
+    for (int i = 0; i < s->n_runs; i++) {
+        const RunSnapshot *rs = &s->runs[i];
+        total += rs->n_hist;
+        for (int64_t j = 0; j < rs->n_hist; j++) {
+            double y = row_metric(&rs->hist[j], metric);
+            x1 = fmax(x1, (double)rs->hist[j].step);
+            if (isfinite(y) && (!log_y || y > 0)) {
+                lo = fmin(lo, y);
+                hi = fmax(hi, y);
+            }
+        }
+    }
+    *ax = (Axes){0, x1, 0, 1, 0};
+    if (metric == CMP_VAL_CE) { /* hit rates keep 0..1 */
+        if (!(lo <= hi)) {
+            lo = 0.1;
+            hi = 1;
+        }
+        double pad = log_y ? 1.1 : hi > lo ? 0.05 * (hi - lo) : 0.05 * fabs(lo) + 1e-3;
+        *ax = (Axes){0, x1, log_y ? lo / pad : lo - pad, log_y ? hi * pad : hi + pad, log_y};
+    }
+    return total;
+}
+
+/* One chart of metric for every run, with the latest values above it. */
 static void compare_chart(Canvas *c, Rect r, DashView *v, const Snapshot *s, int metric)
 {
     char title[48];
@@ -40,37 +69,21 @@ static void compare_chart(Canvas *c, Rect r, DashView *v, const Snapshot *s, int
     Rect in = canvas_box(c, r, title, v->g);
     if (in.w < 10 || in.h < 3)
         return;
-    int64_t total = 0;
-    double x1 = 1, lo = (double)INFINITY, hi = -(double)INFINITY;
-    for (int i = 0; i < s->n_runs; i++) {
-        const RunSnapshot *rs = &s->runs[i];
-        total += rs->n_hist;
-        for (int64_t j = 0; j < rs->n_hist; j++) {
-            double y = row_metric(&rs->hist[j], metric);
-            x1 = fmax(x1, (double)rs->hist[j].step);
-            if (isfinite(y) && (!v->log_y || y > 0)) {
-                lo = fmin(lo, y);
-                hi = fmax(hi, y);
-            }
-        }
-    }
-    double *buf = dash_scratch(v, (size_t)total * 2 + 6);
-    if (!buf || total == 0)
+    Axes ax;
+    int64_t total = compare_axes(s, metric, v->log_y, &ax);
+    double *buf = total ? dash_scratch(v, (size_t)total * 2 + 6) : NULL;
+    if (!buf) {
+        canvas_text(c, in.x + 1, in.y, in.w - 1, ROLE_DIM, "waiting for the first evaluation",
+                    v->g);
         return;
-    Axes ax = {0, x1, 0, 1, 0};
+    }
     Series series[SNAPSHOT_MAX_RUNS + 2];
     int ns = 0;
     double *ends = buf + total * 2, *ch = ends + 2, *fr = ch + 2;
-    if (metric == CMP_VAL_CE) {
-        ax.log_y = v->log_y;
-        if (!(lo <= hi)) { lo = 0.1; hi = 1; }
-        double pad = v->log_y ? 1.1 : hi > lo ? 0.05 * (hi - lo) : 0.05 * fabs(lo) + 1e-3;
-        ax.y0 = v->log_y ? lo / pad : lo - pad;
-        ax.y1 = v->log_y ? hi * pad : hi + pad;
-    } else {
+    if (metric != CMP_VAL_CE) {
         int k = cmp_hit_k[metric] > s->E ? s->E : cmp_hit_k[metric];
-        ends[0] = 0;
-        ends[1] = x1;
+        ends[0] = ax.x0;
+        ends[1] = ax.x1;
         ch[0] = ch[1] = s->chance_hit[k - 1];
         fr[0] = fr[1] = s->freq_hit[k - 1];
         series[ns++] = (Series){ends, ch, 2, ROLE_CHANCE, LINE_SPARSE, '.'};

@@ -105,7 +105,7 @@ static void lowest_recall(Canvas *c, int x, int y, int w, const double *recall,
     for (;;) {
         int best = -1;
         for (int e = 0; e < E; e++)
-            if (!taken[e] && (best < 0 || recall[e] < recall[best]))
+            if (taken[e] == 0 && (best < 0 || recall[e] < recall[best]))
                 best = e;
         if (best < 0)
             return;
@@ -119,9 +119,19 @@ static void lowest_recall(Canvas *c, int x, int y, int w, const double *recall,
     }
 }
 
-static void heat_legend(Canvas *c, int x, int y, int w, const DashView *v, double diag)
+/* The share on the diagonal (predicted top-1 = true primary) and the key
+ * to the shading. */
+static void heat_legend(Canvas *c, int x, int y, int w, const DashView *v,
+                        const int64_t *counts, int E)
 {
     static const char *bounds[] = {"", "<=.05", "<=.15", "<=.4", ">.4"};
+    int64_t on = 0, total = 0;
+    for (int t = 0; t < E; t++)
+        for (int p = 0; p < E; p++) {
+            total += counts[(size_t)t * (size_t)E + (size_t)p];
+            on += t == p ? counts[(size_t)t * (size_t)E + (size_t)p] : 0;
+        }
+    double diag = total ? (double)on / (double)total : 0.0;
     int at = x + canvas_printf(c, x, y, w, ROLE_DIM, "top-1 = primary %.1f%%  row share:",
                                100.0 * diag);
     for (int l = 1; l < HEAT_LEVELS && at + 6 <= x + w; l++) {
@@ -132,19 +142,52 @@ static void heat_legend(Canvas *c, int x, int y, int w, const DashView *v, doubl
     }
 }
 
+/* Where the heatmap goes in a panel's inside. */
+typedef struct HeatLayout {
+    int half;     /* two rows to a character cell */
+    int lw;       /* row-label width */
+    int b;        /* experts to a bin */
+    int n;        /* bins per side */
+    int sx, sy;   /* cells per bin across; half rows (or rows) per bin down */
+    int rows;     /* character rows of the heatmap */
+} HeatLayout;
+
+/* Bins experts until they fit beside the labels and above the `fixed`
+ * lines of text, then grows the cells into the room left: up to twice as
+ * wide as tall in half mode (a half row is about as tall as a column is
+ * wide), square otherwise. Returns 0 when not even one bin per cell fits. */
+static int heat_layout(HeatLayout *hl, int E, Rect in, int fixed, int half)
+{
+    int per = half ? 2 : 1;
+    hl->half = half;
+    hl->lw = E > 100 ? 3 : 2;
+    hl->b = chart_bin_factor(E, in.w - hl->lw - 1, in.h - fixed, per);
+    if (hl->b < 1)
+        return 0;
+    hl->n = (E + hl->b - 1) / hl->b;
+    int fit_x = (in.w - hl->lw - 1) / hl->n, fit_y = (in.h - fixed) * per / hl->n;
+    int sy = half ? (fit_y < fit_x ? fit_y : fit_x) : (fit_y < fit_x / 2 ? fit_y : fit_x / 2);
+    hl->sy = sy < 1 ? 1 : sy > 4 ? 4 : sy;
+    hl->sx = fit_x < 2 * hl->sy ? fit_x : 2 * hl->sy;
+    if (hl->sx < 1)
+        hl->sx = 1;
+    hl->rows = (hl->n * hl->sy + per - 1) / per;
+    return 1;
+}
+
 void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
 {
     const RunSnapshot *rs = dash_shown_run(v, s);
     const int E = s->E, L = s->L;
     if (v->layer >= L)
         v->layer = -1;
-    char title[128], where[48];
+    char where[48], title[128];
     if (v->layer < 0)
         snprintf(where, sizeof where, "all %d layers", L);
     else
         snprintf(where, sizeof where, "layer %d of 0..%d", v->layer, L - 1);
-    snprintf(title, sizeof title, r.w >= 60 ? "confusion: true primary x predicted top-1, %s ([ ])"
-                                             : "confusion, %s ([ ])", where);
+    snprintf(title, sizeof title, "confusion%s, %s ([ ])",
+             r.w >= 60 ? ": true primary x predicted top-1" : "", where);
     Rect in = canvas_box(c, r, title, v->g);
     if (in.w < 12 || in.h < 5)
         return;
@@ -157,22 +200,14 @@ void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     const int64_t *counts = rs->confusion + li * (size_t)E * (size_t)E;
     const double *recall = rs->expert_recall + li * (size_t)E;
     const int64_t *needed = rs->needed + li * (size_t)E;
-    int full = in.h >= 20, half = v->color && v->g->unicode, per = half ? 2 : 1;
-    int lw = E > 100 ? 3 : 2, fixed = full ? 4 : 3;
-    int b = chart_bin_factor(E, in.w - lw - 1, in.h - fixed, per);
-    if (b < 1) {
+    int full = in.h >= 20;
+    HeatLayout hl;
+    if (!heat_layout(&hl, E, in, full ? 4 : 3, v->color && v->g->unicode)) {
         canvas_text(c, in.x, in.y, in.w, ROLE_DIM, "too small for the heatmap", v->g);
         return;
     }
-    int n = (E + b - 1) / b, hx = in.x + lw + 1;
-    /* Room to spare: bigger cells, up to twice as wide as tall in half mode
-     * (a half row is about as tall as a column is wide), square otherwise. */
-    int fit_x = (in.w - lw - 1) / n, fit_y = (in.h - fixed) * per / n;
-    int sy = half ? (fit_y < fit_x ? fit_y : fit_x) : (fit_y < fit_x / 2 ? fit_y : fit_x / 2);
-    sy = sy < 1 ? 1 : sy > 4 ? 4 : sy;
-    int sx = fit_x < 2 * sy ? fit_x : 2 * sy;
-    sx = sx < 1 ? 1 : sx;
-    int rows = (n * sy + per - 1) / per;
+    const int n = hl.n, b = hl.b, sx = hl.sx, sy = hl.sy, rows = hl.rows, lw = hl.lw;
+    const int half = hl.half, per = half ? 2 : 1, hx = in.x + lw + 1;
     double *m = dash_scratch(v, (size_t)n * (size_t)n + (size_t)n + (size_t)E);
     if (!m)
         return;
@@ -195,11 +230,5 @@ void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     lowest_recall(c, in.x, ++y, in.w, recall, needed, E, s->K, taken);
     if (!full)
         return;
-    int64_t diag = 0, total = 0;
-    for (int t = 0; t < E; t++)
-        for (int p = 0; p < E; p++) {
-            total += counts[(size_t)t * (size_t)E + (size_t)p];
-            diag += t == p ? counts[(size_t)t * (size_t)E + (size_t)p] : 0;
-        }
-    heat_legend(c, in.x, ++y, in.w, v, total ? (double)diag / (double)total : 0.0);
+    heat_legend(c, in.x, ++y, in.w, v, counts, E);
 }

@@ -133,7 +133,13 @@ static void status_runs_line(Canvas *c, Rect r, const DashView *v, const Snapsho
     for (int i = 0; i < s->n_runs; i++) {
         const RunSnapshot *rs = &s->runs[i];
         char tab[48];
-        snprintf(tab, sizeof tab, "%c %s", arch_key(rs->arch), rs->name);
+        /* a run that is not training says so: the shown one says it above */
+        if (rs->state == RUN_RUNNING || i == v->run)
+            snprintf(tab, sizeof tab, "%c %s", arch_key(rs->arch), rs->name);
+        else
+            snprintf(tab, sizeof tab, "%c %s (%s)", arch_key(rs->arch), rs->name,
+                     rs->state == RUN_PAUSED ? "paused" : rs->state == RUN_DONE ? "done"
+                                                                               : "halted");
         x += canvas_text(c, x, r.y, r.x + r.w - x, i == v->run ? ROLE_TAB : ROLE_NORMAL, tab,
                          v->g);
         x++;
