@@ -38,7 +38,7 @@ static const char train_usage[] =
     "  --max-steps N          plan N steps instead of whole epochs\n"
     "  --batch N              samples per step (default 1024)\n"
     "  --lr X | ARCH=X        learning rate for all runs, or for one (repeatable;\n"
-    "                         defaults simple 1e-3, hybrid 5e-4, complex 3e-4)\n"
+    "                         defaults simple 1e-3, hybrid 5e-3, complex 3e-4)\n"
     "  --width W              base width (default 256, or D/2 if D < 512)\n"
     "  --window N             tokens in the windowed models' context (default 32)\n"
     "  --lookahead N          predict the experts of layer l+N (default 0)\n"
