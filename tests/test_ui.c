@@ -442,6 +442,40 @@ static void test_render_help_compare(void **state)
     snapshot_free(&s);
 }
 
+/* Ensure that a HALTED run shows its state and reason on the status line,
+ * and that runs not shown carry their state in the run list. */
+static void test_render_states(void **state)
+{
+    (void)state;
+    Snapshot s;
+    make_snapshot(&s, 8, 2, 3);
+    s.n_runs = 3;
+    const char *names[3] = {"simple", "hybrid", "complex"};
+    const RunState states[3] = {RUN_HALTED, RUN_PAUSED, RUN_DONE};
+    for (int i = 0; i < 3; i++) {
+        RunSnapshot *rs = &s.runs[i];
+        snprintf(rs->name, sizeof rs->name, "%s", names[i]);
+        rs->arch = (Arch)i;
+        rs->state = states[i];
+    }
+    snprintf(s.runs[0].message, sizeof s.runs[0].message, "non-finite loss at step 12");
+    Canvas c;
+    DashView v;
+    dash_view_init(&v, &glyphs_unicode, 1, s.K);
+    render(&c, &s, &v, 120, 40);
+    assert_true(has_text(&c, " HALTED "));
+    assert_true(has_text(&c, "simple HALTED: non-finite loss at step 12"));
+    assert_true(has_text(&c, "2 hybrid (paused) 3 complex (done)"));
+    canvas_free(&c);
+    v.run = 2;
+    render(&c, &s, &v, 120, 40);
+    assert_true(has_text(&c, "1 simple (halted) 2 hybrid (paused) 3 complex "));
+    assert_true(has_text(&c, " DONE "));
+    canvas_free(&c);
+    dash_view_free(&v);
+    snapshot_free(&s);
+}
+
 /* Ensure that a terminal below the minimum gets a note, not a crash. */
 static void test_render_too_small(void **state)
 {
@@ -497,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_render_layouts),
         cmocka_unit_test(test_render_ascii),
         cmocka_unit_test(test_render_help_compare),
+        cmocka_unit_test(test_render_states),
         cmocka_unit_test(test_render_too_small),
         cmocka_unit_test(test_formats),
     };
