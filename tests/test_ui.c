@@ -476,7 +476,8 @@ static void test_render_states(void **state)
     snapshot_free(&s);
 }
 
-/* Ensure that a terminal below the minimum gets a note, not a crash. */
+/* Ensure that a terminal below the minimum gets a note, not a crash, and
+ * still shows the quit prompt. */
 static void test_render_too_small(void **state)
 {
     (void)state;
@@ -487,6 +488,10 @@ static void test_render_too_small(void **state)
     dash_view_init(&v, &glyphs_unicode, 1, s.K);
     render(&c, &s, &v, 30, 8);
     assert_true(has_text(&c, "too small"));
+    canvas_free(&c);
+    keys_dispatch(&v, &s, 'q');
+    render(&c, &s, &v, 40, 8);
+    assert_true(has_text(&c, "Quit with unsaved runs? (y/n)"));
     canvas_free(&c);
     dash_view_free(&v);
     snapshot_free(&s);

@@ -98,6 +98,8 @@ void dash_render(Canvas *c, DashView *v, const Snapshot *s)
         canvas_printf(c, 0, 1, c->w, ROLE_MESSAGE, "the dashboard needs %dx%d", DASH_MIN_W,
                       DASH_MIN_H);
         canvas_printf(c, 0, 2, c->w, ROLE_DIM, "q quits");
+        if (v->confirm_quit)
+            canvas_printf(c, 0, 3, c->w, ROLE_MESSAGE, "Quit with unsaved runs? (y/n)");
         return;
     }
     if (v->run >= s->n_runs)
