@@ -6,8 +6,8 @@
 # (Ctrl-C) 130 with the terminal restored; an unknown TERM exits 2.
 set -e
 . "$srcdir/tests/lib.sh"
-. "$srcdir/tests/tmux.sh"
 [ "${MOESPEC_SKIP_SLOW:-0}" = 1 ] && { echo "MOESPEC_SKIP_SLOW=1: skipped"; exit 77; }
+. "$srcdir/tests/tmux.sh"
 
 set_dir="$TEST_TMP/set"
 tiny_set "$set_dir"

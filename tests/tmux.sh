@@ -14,7 +14,7 @@ set -g status off
 set -g default-terminal screen
 set -g remain-on-exit on
 EOF
-trap 'tm kill-server >/dev/null 2>&1; rm -rf "$TEST_TMP"' EXIT
+trap 'tm kill-server >/dev/null 2>&1 || :; rm -rf "$TEST_TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
