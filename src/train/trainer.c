@@ -20,6 +20,7 @@ struct Trainer {
     Run runs[ARCH_COUNT];
     int n_runs;
     int64_t last_checkpoint_step[ARCH_COUNT];
+    double busy_s[ARCH_COUNT];  /* compute seconds each run has had */
     SnapshotBox box;
     Snapshot staging;          /* the worker's own, published by copy */
     pthread_t thread;
@@ -169,13 +170,18 @@ static void nap(double seconds)
     nanosleep(&ts, NULL);
 }
 
-/* One round: a step of every runnable run. Returns the number of runs that
- * are neither DONE nor HALTED, or -1 on an error that stops the worker. */
+/* One turn: brings every run's state in line with its pause flag, then
+ * steps the runnable run that has had the least compute time so far, so
+ * the runs share the threads by time, not by steps (a complex step costs
+ * many simple ones, and the simple run must not wait on it). Which run goes
+ * next changes only timing: each run's own steps are the same in any
+ * order. Returns the runs that are neither DONE nor HALTED, or -1 on an
+ * error that stops the worker. */
 static int train_round(Trainer *t, int *stepped, int *changed)
 {
-    int alive = 0;
+    int alive = 0, next = -1;
     *stepped = *changed = 0;
-    for (int i = 0; i < t->n_runs && !atomic_load(&t->stop); i++) {
+    for (int i = 0; i < t->n_runs; i++) {
         Run *r = &t->runs[i];
         if (r->state == RUN_DONE || r->state == RUN_HALTED)
             continue;
@@ -183,18 +189,23 @@ static int train_round(Trainer *t, int *stepped, int *changed)
         RunState want = atomic_load(&t->paused[i]) ? RUN_PAUSED : RUN_RUNNING;
         *changed |= r->state != want;
         r->state = want;
-        if (want == RUN_PAUSED)
-            continue;
-        int64_t evals = r->n_hist;
-        int rc = run_step(r, &t->data, &t->err);
-        if (rc && r->state != RUN_HALTED) {
-            t->rc = rc;
-            return -1;
-        }
-        err_clear(&t->err);
-        (*stepped)++;
-        *changed |= r->n_hist != evals || r->state != want;
+        if (want == RUN_RUNNING && (next < 0 || t->busy_s[i] < t->busy_s[next]))
+            next = i;
     }
+    if (next < 0 || atomic_load(&t->stop))
+        return alive;
+    Run *r = &t->runs[next];
+    int64_t evals = r->n_hist;
+    double t0 = run_now();
+    int rc = run_step(r, &t->data, &t->err);
+    t->busy_s[next] += run_now() - t0;
+    if (rc && r->state != RUN_HALTED) {
+        t->rc = rc;
+        return -1;
+    }
+    err_clear(&t->err);
+    *stepped = 1;
+    *changed |= r->n_hist != evals || r->state != RUN_RUNNING;
     return alive;
 }
 

@@ -2,8 +2,9 @@
  * trainer.h: the runs of one invocation, trained by one worker thread while
  * a user interface watches (SPEC 6, 7).
  *
- * The worker steps the runs in turn (round robin, one step each), so every
- * run sees the same shared batch buffer and the numbers of a run do not
+ * The worker steps one run at a time, always the one that has had the
+ * least compute time, so the runs share the machine by time; every run
+ * uses the same shared batch buffer in turn and the numbers of a run do not
  * depend on the others; all --threads compute threads go to OpenBLAS for
  * whichever run is stepping. It publishes a Snapshot after each evaluation,
  * each state change and at most every 100 ms otherwise. The interface talks
