@@ -32,6 +32,13 @@ int export_file_close(ExportFile *f, Err *e)
     return werr ? err_sys(e, ERR_RUNTIME, werr, "%s", f->path) : ERR_OK;
 }
 
+/* The run and arch cells that start most rows. */
+void export_run_cells(CsvWriter *w, const Run *r)
+{
+    csvw_str(w, r->name);
+    csvw_str(w, arch_name(r->arch));
+}
+
 /* A header with K and 2K spelled out: "recall_K" -> "recall_4". */
 void export_header(CsvWriter *w, const char *const *cols, size_t n, int K)
 {
@@ -87,8 +94,7 @@ static int write_summary(const char *dir, const TrainData *d, const Run *const *
         const EvalRow *last = r->n_hist ? &r->hist[r->n_hist - 1] : NULL;
         MetricsSummary s;
         metrics_summary(&r->last, &s);
-        csvw_str(&f.w, r->name);
-        csvw_str(&f.w, arch_name(r->arch));
+        export_run_cells(&f.w, r);
         csvw_int(&f.w, (int64_t)model_param_count(r->model));
         csvw_int(&f.w, r->step);
         csvw_real(&f.w, last ? last->samples_per_s : (double)NAN);
@@ -127,8 +133,7 @@ static int write_metrics(const char *dir, const TrainData *d, const Run *const *
     for (int i = 0; i < n; i++)
         for (int64_t j = 0; j < runs[i]->n_hist; j++) {
             const EvalRow *h = &runs[i]->hist[j];
-            csvw_str(&f.w, runs[i]->name);
-            csvw_str(&f.w, arch_name(runs[i]->arch));
+            export_run_cells(&f.w, runs[i]);
             csvw_int(&f.w, h->step);
             csvw_real(&f.w, h->epoch);
             csvw_int(&f.w, h->samples);

@@ -22,6 +22,7 @@ typedef struct ExportFile {
 int export_file_open(ExportFile *f, const char *dir, const char *name, Err *e);
 int export_file_close(ExportFile *f, Err *e);
 void export_header(CsvWriter *w, const char *const *cols, size_t n, int K);
+void export_run_cells(CsvWriter *w, const Run *r);
 
 int export_coverage(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);
 int export_layers(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e);

@@ -23,8 +23,7 @@ int export_coverage(const char *dir, const TrainData *d, const Run *const *runs,
         if (!runs[i]->n_hist)
             continue;
         for (int k = 1; k <= E; k++) {
-            csvw_str(&f.w, runs[i]->name);
-            csvw_str(&f.w, arch_name(runs[i]->arch));
+            export_run_cells(&f.w, runs[i]);
             csvw_int(&f.w, k);
             const double v[] = {m->cover[k - 1], m->recall[k - 1], m->hit[k - 1],
                                 metrics_chance_cover(E, K, k), metrics_chance_recall(E, K, k),
@@ -51,8 +50,7 @@ int export_layers(const char *dir, const TrainData *d, const Run *const *runs, i
         if (!runs[i]->n_hist)
             continue;
         for (int l = 0; l + d->lookahead < d->h.L; l++) {
-            csvw_str(&f.w, runs[i]->name);
-            csvw_str(&f.w, arch_name(runs[i]->arch));
+            export_run_cells(&f.w, runs[i]);
             csvw_int(&f.w, l);
             csvw_real(&f.w, m->layer_recall_K[l]);
             csvw_real(&f.w, m->layer_cover_2K[l]);
@@ -89,8 +87,7 @@ int export_experts(const char *dir, const TrainData *d, const Run *const *runs, 
                 continue; /* no samples have this input layer */
             for (int x = 0; x < E; x++) {
                 size_t at = (size_t)l * (size_t)E + (size_t)x;
-                csvw_str(&f.w, runs[i]->name);
-                csvw_str(&f.w, arch_name(runs[i]->arch));
+                export_run_cells(&f.w, runs[i]);
                 layer_label(&f.w, l, L);
                 csvw_int(&f.w, x);
                 csvw_int(&f.w, m->needed[at]);
@@ -153,8 +150,7 @@ int export_future(const char *dir, const TrainData *d, const Run *const *runs, i
             continue;
         for (int o = 0; o < BATCH_FUTURE; o++) {
             const MetricsSummary *s = &runs[i]->future[o];
-            csvw_str(&f.w, runs[i]->name);
-            csvw_str(&f.w, arch_name(runs[i]->arch));
+            export_run_cells(&f.w, runs[i]);
             csvw_int(&f.w, o + 1);
             csvw_real(&f.w, s->hit1);
             csvw_real(&f.w, s->recall_K);
