@@ -55,6 +55,22 @@ last_step=$(tail -n 1 "$out/metrics.csv" | cut -d, -f3)
 grep -q '^simple,openblas_core,' "$out/config.csv" && pass "config names the OpenBLAS core" || fail "config"
 ls -a "$TEST_TMP" | grep -q '\.tmp$' && fail "a temporary directory was left behind" || pass "no temporary left"
 
+# SIGINT and SIGTERM stop a headless run between steps: 130 and 143
+for sig in INT TERM; do
+    "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 100000000 \
+        --threads 1 2>"$TEST_TMP/sig.err" &
+    pid=$!
+    i=0
+    until grep -q '^simple: step' "$TEST_TMP/sig.err" || [ $i -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -s "$sig" "$pid"
+    set +e; wait "$pid"; RC=$?; set -e
+    ERR=$(cat "$TEST_TMP/sig.err")
+    checks=$((checks + 1))
+    want=130; [ "$sig" = TERM ] && want=143
+    expect_rc "$want" "SIG$sig stops a headless run"
+    expect_match ERR "stopped by a signal" "SIG$sig: said"
+done
+
 # The usual mistakes
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 5 --export "$out"
 expect_rc 1 "export into a non-empty directory"

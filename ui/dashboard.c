@@ -20,22 +20,8 @@
 #include "crt.h"
 #include "headless.h"
 #include "keys.h"
+#include "stop_signal.h"
 #include "panels.h"
-
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig) { got_signal = sig; }
-
-/* Before curses starts, so ncurses keeps its hands off these two. */
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 typedef struct Dash {
     Trainer *t;
@@ -138,8 +124,8 @@ static int dash_loop(Dash *d)
     SnapshotBox *box = trainer_box(d->t);
     int dirty = 1;
     for (;;) {
-        if (got_signal)
-            return got_signal == SIGINT ? 130 : 143;
+        if (stop_signal_caught())
+            return stop_signal_status(stop_signal_caught());
         int ch = crt_key(&d->crt);
         if (ch == KEY_RESIZE) {
             on_resize(d);
@@ -200,7 +186,7 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
         fprintf(stderr, "moespec: %s\n", e.msg);
         return 1;
     }
-    install_handlers();
+    stop_signal_install();
     int status = crt_init(&d.crt, &e);
     if (status) {
         fprintf(stderr, "moespec: %s\n", e.msg);
@@ -227,7 +213,7 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
         fprintf(stderr, "moespec: %s\n", e.msg);
     snapshot_read(trainer_box(t), &d.snap);
     log_final(&d);
-    if (got_signal) {
+    if (stop_signal_caught()) {
         const char *msg = "moespec: stopped by a signal; checkpoints are not built yet in this "
                           "version, so nothing was saved";
         fprintf(stderr, "%s\n", msg);

@@ -2,23 +2,10 @@
 #include "headless.h"
 
 #include <math.h>
-#include <signal.h>
 #include <string.h>
 #include <time.h>
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig) { got_signal = sig; }
-
-static void install_handlers(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
+#include "stop_signal.h"
 
 void headless_format_row(char *buf, size_t size, const RunSnapshot *rs, const EvalRow *row,
                          int K)
@@ -64,7 +51,7 @@ int headless_run(Trainer *t, FILE *log)
         fprintf(stderr, "moespec: %s\n", e.msg);
         return 1;
     }
-    install_handlers();
+    stop_signal_install();
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
     int status = 0;
     if (trainer_start(t, 0, &e)) {
@@ -74,7 +61,7 @@ int headless_run(Trainer *t, FILE *log)
     }
     int stopping = 0;
     for (;;) {
-        if (got_signal && !stopping) {
+        if (stop_signal_caught() && !stopping) {
             trainer_request_stop(t);
             stopping = 1;
         }
@@ -98,10 +85,10 @@ int headless_run(Trainer *t, FILE *log)
             status = 1;
     }
     snapshot_free(&snap);
-    if (got_signal) {
+    if (stop_signal_caught()) {
         emit(log, "moespec: stopped by a signal; checkpoints are not built yet in this version, "
                   "so nothing was saved");
-        return got_signal == SIGINT ? 130 : 143;
+        return stop_signal_status(stop_signal_caught());
     }
     return status;
 }
