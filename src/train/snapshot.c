@@ -158,13 +158,12 @@ int snapshot_fill_run(RunSnapshot *rs, const Run *r, int64_t last_checkpoint_ste
         memcpy(rs->hist, r->hist, (size_t)r->n_hist * sizeof *rs->hist);
     rs->samples_per_s = (double)NAN;
     rs->eta_s = (double)NAN;
-    if (r->n_hist) {
-        const EvalRow *last = &r->hist[r->n_hist - 1];
-        rs->samples_per_s = last->samples_per_s;
-        double per_step = r->step ? (double)last->samples / (double)r->step : 0.0;
-        if (last->samples_per_s > 0 && per_step > 0)
-            rs->eta_s = (double)(r->planned_steps - r->step) * per_step / last->samples_per_s;
-    }
+    if (r->n_hist)
+        rs->samples_per_s = r->hist[r->n_hist - 1].samples_per_s;
+    /* By the wall clock, not samples_per_s: the runs share the machine, so a
+     * run advances at its share of the training rate. */
+    if (r->step > 0)
+        rs->eta_s = (double)(r->planned_steps - r->step) * rs->wall_s / (double)r->step;
     rs->has_eval = r->n_hist > 0;
     if (rs->has_eval) {
         const MetricsResult *m = &r->last;

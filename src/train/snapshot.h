@@ -31,7 +31,8 @@ typedef struct RunSnapshot {
     int64_t step, planned_steps, steps_since_checkpoint;
     double epoch;
     double samples_per_s;   /* of the latest evaluation interval */
-    double eta_s;           /* at that rate; NaN before the first evaluation */
+    double eta_s;           /* wall seconds left at the run's pace so far (it shares
+                               the machine with the other runs); NaN before a step */
     double wall_s;
     char message[512];
     int64_t n_hist;         /* evaluations so far */
