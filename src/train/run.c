@@ -110,7 +110,7 @@ int run_step(Run *r, TrainData *d, Err *e)
     r->interval_samples += d->buf.n_valid;
     r->loss_sum += loss;
     r->loss_n++;
-    r->last_lr = lr;
+    r->last_lr = (double)lr;
     r->interval_train_s += run_now() - t0;
     int last = r->step >= r->planned_steps;
     if (last || epoch_done || (r->eval_every > 0 && r->step % r->eval_every == 0))
