@@ -2,7 +2,7 @@
 # tests/dashboard_keys.sh: the dashboard at 120x40 as a person uses it
 # (SPEC 7): the status line and every panel, step advancing, each key of
 # the table (help, pause, pause all, compare, k cursor, layers, log scale,
-# checkpoint notice, export), the quit prompt (n stays, y exits 0) and the
+# checkpoints c and C, export), the quit prompt (n stays, y exits 0) and the
 # terminal restored afterwards; the --log file.
 set -e
 . "$srcdir/tests/lib.sh"
@@ -15,7 +15,8 @@ exp="$TEST_TMP/exports"
 log="$TEST_TMP/dash.log"
 s=main
 tmux_start $s 120 40 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple \
-    --threads 1 --batch 64 --eval-every 20 --max-steps 10000000 --export "$exp" --log "$log"
+    --threads 1 --batch 64 --eval-every 20 --max-steps 10000000 --export "$exp" --log "$log" \
+    --checkpoint-dir "$TEST_TMP/ckpt"
 
 expect_screen $s 'run simple \(simple, [0-9]+ params\) RUNNING' "status line: run, architecture, parameters, RUNNING"
 expect_screen $s 'step [0-9]+/10000000 .* samples/s .* ETA ' "status line: step N/planned, samples/s, ETA"
@@ -72,9 +73,17 @@ tmux_keys $s 2 3 Tab
 expect_screen $s ' simple \(simple.*\) RUNNING ' "2, 3 and Tab do nothing with one run"
 
 tmux_keys $s c
-expect_screen $s 'checkpoints are not built yet in this version' "c says checkpoints are not built"
-tmux_keys $s x C
-expect_screen $s 'checkpoints are not built yet in this version' "C says so too"
+expect_screen $s "checkpoint $TEST_TMP/ckpt/simple.ckpt" "c: the checkpoint path in the status line"
+checks=$((checks + 1))
+[ -s "$TEST_TMP/ckpt/simple.ckpt" ] && pass "c wrote simple.ckpt" || fail "c: no simple.ckpt"
+rm -f "$TEST_TMP/ckpt/simple.ckpt"
+tmux_keys $s C
+checks=$((checks + 1))
+i=0
+until [ -s "$TEST_TMP/ckpt/simple.ckpt" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$TEST_TMP/ckpt/simple.ckpt" ] && pass "C wrote every run's checkpoint" || fail "C: no simple.ckpt"
+run_cmd "$MOESPEC" eval "$TEST_TMP/ckpt/simple.ckpt" --data "$set_dir"
+expect_rc 0 "the dashboard's checkpoint is loadable"
 
 expect_screen $s 'k=2 k/E=25.0%' "the k cursor starts at K"
 tmux_keys $s Right

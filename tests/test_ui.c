@@ -285,8 +285,8 @@ static void make_snapshot(Snapshot *s, int E, int K, int L)
 }
 
 /* Ensure that help closes on any key without acting on it, that q opens
- * the quit prompt while a run is unsaved and only y quits, that c says
- * checkpoints are not built, that the k cursor and layers stay in range,
+ * the quit prompt while a run is unsaved and only y quits, that c and C
+ * ask the trainer for the shown run's or every run's checkpoint, that the k cursor and layers stay in range,
  * and that keys for runs that do not exist do nothing. */
 static void test_keys_dispatch(void **state)
 {
@@ -308,10 +308,8 @@ static void test_keys_dispatch(void **state)
     assert_int_equal(keys_dispatch(&v, &s, 'y'), KEYS_QUIT);
     s.runs[0].steps_since_checkpoint = 0;
     assert_int_equal(keys_dispatch(&v, &s, 'q'), KEYS_QUIT); /* nothing unsaved */
-    keys_dispatch(&v, &s, 'c');
-    assert_string_equal(v.note, "checkpoints are not built yet in this version");
-    keys_dispatch(&v, &s, 'C');
-    assert_string_equal(v.note, "checkpoints are not built yet in this version");
+    assert_int_equal(keys_dispatch(&v, &s, 'c'), KEYS_CHECKPOINT_SHOWN | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, &s, 'C'), KEYS_CHECKPOINT_ALL | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, &s, ' '), KEYS_PAUSE_SHOWN | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, &s, 'P'), KEYS_PAUSE_ALL | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, &s, 'e'), KEYS_EXPORT | KEYS_REDRAW);

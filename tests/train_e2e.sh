@@ -58,7 +58,7 @@ ls -a "$TEST_TMP" | grep -q '\.tmp$' && fail "a temporary directory was left beh
 # SIGINT and SIGTERM stop a headless run between steps: 130 and 143
 for sig in INT TERM; do
     "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 100000000 \
-        --threads 1 2>"$TEST_TMP/sig.err" &
+        --threads 1 --checkpoint-dir "$TEST_TMP/sig-ckpt" 2>"$TEST_TMP/sig.err" &
     pid=$!
     i=0
     until grep -q '^simple: step' "$TEST_TMP/sig.err" || [ $i -ge 200 ]; do sleep 0.1; i=$((i + 1)); done

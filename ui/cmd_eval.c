@@ -1,16 +1,293 @@
-/* cmd_eval.c: the 'eval' command. Not built yet: says so and exits 1. */
+/*
+ * cmd_eval.c: the 'eval' command (SPEC 8): loads checkpoints, evaluates
+ * each run on the checkpoint's own validation split when --data is the
+ * trace set it trained on (same fingerprint), else on the whole of --data
+ * (or of --val-data), and prints `key value` lines with summary.csv's
+ * names; --export writes the CSV files as headless training does.
+ *
+ * Not here: the checkpoint format (src/train/checkpoint.c), the metrics
+ * (src/train/run.c evaluates exactly as training does).
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <dirent.h>
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "opts.h"
+#include "train/export.h"
+#include "train_resume.h"
+
+static const char eval_usage[] =
+    "Usage: moespec eval CKPT... --data DIR [--val-data DIR] [--export DIR]\n"
+    "Evaluate checkpointed runs and print `key value` lines (summary.csv's names).\n"
+    "\n"
+    "  --data DIR       a trace set with the checkpoints' E, K, L and D: when it is the\n"
+    "                   set a run trained on (same fingerprint), the run is evaluated\n"
+    "                   on its own validation split; otherwise on the whole of DIR\n"
+    "  --val-data DIR   evaluate on the whole of DIR instead (same E, K, L, D)\n"
+    "  --export DIR     also write the CSV files there (must not exist or be empty)\n"
+    "  -h, --help       show this help and exit\n"
+    "\n"
+    "best_recall_K and best_step come from the checkpoint's own history.\n"
+    "Exit status: 0 evaluated, 1 runtime failure, 2 usage, 3 a checkpoint or trace\n"
+    "set missing, corrupt or mismatched.\n";
+
+enum { OPT_DATA = 256, OPT_VAL_DATA, OPT_EXPORT };
+
+static const struct option eval_options[] = {
+    {"data", required_argument, NULL, OPT_DATA},
+    {"val-data", required_argument, NULL, OPT_VAL_DATA},
+    {"export", required_argument, NULL, OPT_EXPORT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+typedef struct EvalArgs {
+    TrainConfig cli;   /* data, val_data, threads */
+    TrainGiven given;
+    ResumeSet set;     /* the checkpoints */
+    const char *export_dir;
+} EvalArgs;
+
+static int copy_path(const char *opt, const char *val, char *dst)
+{
+    if (strlen(val) >= TRAIN_PATH_MAX) {
+        fprintf(stderr, "moespec: %s: path too long\n", opt);
+        return -1;
+    }
+    strcpy(dst, val);
+    return 0;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_eval_args(int argc, char **argv, EvalArgs *a)
+{
+    int c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", eval_options, NULL)) != -1) {
+        char what[300];
+        switch (c) {
+        case 'h': fputs(eval_usage, stdout); return 0;
+        case OPT_DATA:
+            if (copy_path("--data", optarg, a->cli.data))
+                return ERR_USAGE;
+            break;
+        case OPT_VAL_DATA:
+            if (copy_path("--val-data", optarg, a->cli.val_data))
+                return ERR_USAGE;
+            a->given.val_data = 1;
+            break;
+        case OPT_EXPORT: a->export_dir = optarg; break;
+        case ':':
+            snprintf(what, sizeof what, "option '%s' needs a value", argv[optind - 1]);
+            return opt_usage_error("eval", what);
+        default:
+            snprintf(what, sizeof what, "unknown option '%s'", argv[optind - 1]);
+            return opt_usage_error("eval", what);
+        }
+    }
+    if (optind >= argc)
+        return opt_usage_error("eval", "no checkpoint named");
+    if (!a->cli.data[0])
+        return opt_usage_error("eval", "--data DIR is required");
+    for (int i = optind; i < argc; i++)
+        if (resume_add(&a->set, argv[i]))
+            return ERR_USAGE;
+    return -1;
+}
+
+static int export_dir_usable(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 1;
+    struct dirent *ent;
+    int empty = 1;
+    while (empty && (ent = readdir(d)))
+        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+    closedir(d);
+    if (!empty)
+        fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
+    return empty;
+}
+
+/* The trace set's fingerprint, for deciding which samples to evaluate. */
+static int fingerprint_of(const char *dir, uint64_t *fp, Err *e)
+{
+    TraceSet *ts = NULL;
+    int rc = traceset_open(dir, 0, &ts, e);
+    if (!rc) {
+        *fp = traceset_fingerprint(ts);
+        traceset_close(ts);
+    }
+    return rc;
+}
+
+/* Own split when --data is the checkpoint's training set (and no other
+ * --val-data is given), else the whole of --val-data or --data. */
+static int choose_samples(const EvalArgs *a, const Checkpoint *ck, TrainConfig *cfg, int *own,
+                          Err *e)
+{
+    uint64_t fp = 0, vfp = 0;
+    int rc = fingerprint_of(cfg->data, &fp, e);
+    if (!rc && a->given.val_data)
+        rc = fingerprint_of(a->cli.val_data, &vfp, e);
+    if (rc)
+        return rc;
+    *own = fp == ck->fingerprint && (!a->given.val_data || vfp == ck->val_fingerprint);
+    if (!*own) {
+        if (!a->given.val_data)
+            memcpy(cfg->val_data, cfg->data, sizeof cfg->val_data);
+        cfg->val_samples = 0; /* the whole set */
+    }
+    return ERR_OK;
+}
+
+static int check_shape(const TrainData *d, const Checkpoint *ck, const char *path,
+                       const char *data, Err *e)
+{
+    if (d->h.E == ck->E && d->h.K == ck->K && d->h.L == ck->L && d->h.D == ck->D)
+        return ERR_OK;
+    return err_set(e, ERR_INPUT, "%s: shape E=%d K=%d L=%d D=%d differs from %s's "
+                   "(E=%d K=%d L=%d D=%d)", data, d->h.E, d->h.K, d->h.L, d->h.D, path, ck->E,
+                   ck->K, ck->L, ck->D);
+}
+
+/* The run of a checkpoint with one history row: this evaluation. The best
+ * evaluation stays the checkpoint's (of its training history). */
+static int eval_run(const Checkpoint *ck, const char *path, const TrainConfig *cfg,
+                    TrainData *d, Run *r, Err *e)
+{
+    int rc = run_create(cfg, d, ck->arch, r, e);
+    if (rc)
+        return rc;
+    r->steps_per_epoch = ck->steps_per_epoch; /* epochs of its own training set */
+    if ((rc = checkpoint_restore(ck, path, r, e)))
+        return rc;
+    r->n_hist = 0;
+    r->loss_n = 0;             /* no training in this row */
+    r->interval_train_s = 0.0;
+    rc = run_evaluate(r, d, e);
+    r->best_step = ck->best_step;
+    r->best_recall_K = ck->best_recall_K;
+    return rc;
+}
+
+static void print_real(const char *key, int k, double v)
+{
+    if (k > 0)
+        printf("%s_%d ", key, k);
+    else
+        printf("%s ", key);
+    if (isnan(v))
+        printf("\n");
+    else
+        printf("%.9g\n", v);
+}
+
+static void print_run(const Run *r, int K)
+{
+    const EvalRow *h = &r->hist[r->n_hist - 1];
+    printf("run %s\narch %s\nparams %zu\nsteps %lld\n", r->name, arch_name(r->arch),
+           model_param_count(r->model), (long long)r->step);
+    print_real("hit1", 0, h->hit1);
+    print_real("hit5", 0, h->hit5);
+    print_real("hit10", 0, h->hit10);
+    print_real("hit15", 0, h->hit15);
+    print_real("hit20", 0, h->hit20);
+    print_real("recall", K, h->recall_K);
+    print_real("cover", K, h->cover_K);
+    print_real("cover", 2 * K, h->cover_2K);
+    print_real("exact", 0, h->exact);
+    print_real("val_ce", 0, h->val_ce);
+    print_real("val_loss", 0, h->val_loss);
+    print_real("best_recall", K, r->best_recall_K);
+    printf("best_step %lld\n", (long long)r->best_step);
+}
+
+static int export_runs(const char *dir, const TrainConfig *cfg, const TrainData *d,
+                       const Run *runs, int n, int argc, char **argv)
+{
+    char cmdline[8192];
+    size_t used = (size_t)snprintf(cmdline, sizeof cmdline, "moespec");
+    for (int i = 0; i < argc && used < sizeof cmdline; i++)
+        used += (size_t)snprintf(cmdline + used, sizeof cmdline - used, " %s", argv[i]);
+    const Run *list[ARCH_COUNT];
+    for (int i = 0; i < n; i++)
+        list[i] = &runs[i];
+    ExportInfo info = {PACKAGE_VERSION, cmdline, openblas_get_corename(),
+                       openblas_get_num_threads()};
+    Err e;
+    err_clear(&e);
+    if (export_write(dir, cfg, d, list, n, &info, &e))
+        return opt_report(&e);
+    fprintf(stderr, "moespec: exported CSV files to %s\n", dir);
+    return 0;
+}
+
+/* Evaluates every checkpoint of a (they share one configuration) on one
+ * opening of the data. */
+static int eval_all(EvalArgs *a, int argc, char **argv)
+{
+    TrainConfig cfg;
+    int rc = resume_prepare(&a->set, &a->cli, &a->given, &cfg);
+    if (rc)
+        return rc;
+    Err e;
+    err_clear(&e);
+    int own = 0;
+    if ((rc = choose_samples(a, &a->set.ck[0], &cfg, &own, &e)))
+        return opt_report(&e);
+    openblas_set_num_threads(cfg.threads > 0 ? cfg.threads : 1);
+    TrainData d;
+    if ((rc = train_data_open(&cfg, &d, &e)))
+        return opt_report(&e);
+    Run runs[ARCH_COUNT];
+    memset(runs, 0, sizeof runs);
+    int n = 0;
+    for (; !rc && n < a->set.n; n++) {
+        const Checkpoint *ck = &a->set.ck[n];
+        rc = check_shape(&d, ck, a->set.paths[n], cfg.data, &e);
+        if (!rc)
+            rc = eval_run(ck, a->set.paths[n], &cfg, &d, &runs[n], &e);
+    }
+    if (rc) {
+        opt_report(&e);
+    } else {
+        for (int i = 0; i < n; i++) {
+            fprintf(stderr, "moespec: %s: evaluated on %s (%lld samples)\n", a->set.paths[i],
+                    own ? "its own validation split" : "the whole trace set",
+                    (long long)batcher_n_eval(d.val[VIEW_TOKEN]));
+            if (i)
+                printf("\n");
+            print_run(&runs[i], d.h.K);
+        }
+        if (a->export_dir)
+            rc = export_runs(a->export_dir, &cfg, &d, runs, n, argc, argv);
+    }
+    for (int i = 0; i < n; i++)
+        run_free(&runs[i]);
+    train_data_close(&d);
+    return rc;
+}
 
 int cmd_eval(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("Usage: moespec eval CKPT... --data DIR [--val-data DIR] [--export DIR]\nEvaluate checkpoints on a trace set.\n");
-            return 0;
-        }
-    fprintf(stderr, "moespec: eval: not built yet in this version\n");
-    return 1;
+    EvalArgs a;
+    memset(&a, 0, sizeof a);
+    train_config_default(&a.cli);
+    int rc = parse_eval_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (a.export_dir && !export_dir_usable(a.export_dir))
+        return 1;
+    rc = eval_all(&a, argc - 1, argv + 1);
+    resume_free(&a.set);
+    return rc;
 }

@@ -4,8 +4,8 @@
  * dashboard (which needs a terminal) or the headless trainer and its CSV
  * export.
  *
- * Not built yet, and said so when asked for: checkpoints (--resume, --stop-at,
- * --checkpoint-dir, --checkpoint-every are refused with exit 2).
+ * Checkpoint settings go to the trainer; --resume's checks are in
+ * train_resume.c.
  */
 #include "config.h"
 
@@ -23,6 +23,7 @@
 #include "demo_data.h"
 #include "headless.h"
 #include "opts.h"
+#include "train_resume.h"
 #include "train/export.h"
 #include "train/trainer.h"
 
@@ -53,8 +54,12 @@ static const char train_usage[] =
     "  --headless             no dashboard; one progress line per evaluation on stderr\n"
     "  --export DIR           CSV export directory (headless: written at the end; in\n"
     "                         the dashboard: where `e` writes, default ./moespec-export)\n"
-    "  --checkpoint-dir DIR, --checkpoint-every N, --resume FILE, --stop-at N\n"
-    "                         checkpoints: not built yet in this version (exit 2)\n"
+    "  --checkpoint-dir DIR   where RUN.ckpt files go (default ./moespec-checkpoints)\n"
+    "  --checkpoint-every N   checkpoint each run every N steps\n"
+    "  --stop-at N            at step N a run writes its checkpoint and stops this\n"
+    "                         invocation (the plan is unchanged; resume to go on)\n"
+    "  --resume FILE          continue the run of a checkpoint (repeat once per run;\n"
+    "                         not with --arch; hyperparameters come from the files)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
     "  -h, --help             show this help and exit\n";
 
@@ -122,15 +127,17 @@ static int parse_arch_list(const char *list, TrainConfig *c)
 }
 
 /* --lr X, or --lr ARCH=X for one architecture. */
-static int parse_lr(const char *val, TrainConfig *c)
+static int parse_lr(const char *val, TrainConfig *c, int *given)
 {
     const char *eq = strchr(val, '=');
     double lr;
     if (!eq) {
         if (opt_double("--lr", val, 1e-12, 10.0, &lr))
             return -1;
-        for (int a = 0; a < ARCH_COUNT; a++)
+        for (int a = 0; a < ARCH_COUNT; a++) {
             c->lr[a] = lr;
+            given[a] = 1;
+        }
         return 0;
     }
     char name[32];
@@ -144,6 +151,7 @@ static int parse_lr(const char *val, TrainConfig *c)
     if (opt_double("--lr", eq + 1, 1e-12, 10.0, &lr))
         return -1;
     c->lr[a] = lr;
+    given[a] = 1;
     return 0;
 }
 
@@ -159,21 +167,48 @@ static int copy_path(const char *opt, const char *val, char *dst)
 
 typedef struct TrainArgs {
     TrainConfig cfg;
+    TrainGiven given;
+    ResumeSet resume;
+    const char *checkpoint_dir;
+    int64_t checkpoint_every, stop_at;
     int headless;
     const char *export_dir;
     const char *log_path;
 } TrainArgs;
+
+/* Notes which settings the command line gave (--resume checks them). */
+static void note_given(int c, TrainGiven *g)
+{
+    switch (c) {
+    case OPT_ARCH: g->arch = 1; break;
+    case OPT_EPOCHS: g->epochs = 1; break;
+    case OPT_MAX_STEPS: g->max_steps = 1; break;
+    case OPT_BATCH: g->batch = 1; break;
+    case OPT_WIDTH: g->width = 1; break;
+    case OPT_WINDOW: g->window = 1; break;
+    case OPT_LOOKAHEAD: g->lookahead = 1; break;
+    case OPT_NO_LAYER_ID: g->no_layer_id = 1; break;
+    case OPT_SEED: g->seed = 1; break;
+    case OPT_VAL_FRAC: g->val_frac = 1; break;
+    case OPT_VAL_DATA: g->val_data = 1; break;
+    case OPT_VAL_SAMPLES: g->val_samples = 1; break;
+    case OPT_EVAL_EVERY: g->eval_every = 1; break;
+    case OPT_SHARDS_PER_GROUP: g->shards_per_group = 1; break;
+    default: break;
+    }
+}
 
 static int parse_value(int c, const char *arg, TrainArgs *a)
 {
     TrainConfig *t = &a->cfg;
     long v;
     double x;
+    note_given(c, &a->given);
     switch (c) {
     case OPT_DATA: return copy_path("--data", arg, t->data);
     case OPT_VAL_DATA: return copy_path("--val-data", arg, t->val_data);
     case OPT_ARCH: return parse_arch_list(arg, t);
-    case OPT_LR: return parse_lr(arg, t);
+    case OPT_LR: return parse_lr(arg, t, a->given.lr);
     case OPT_EPOCHS: return opt_long("--epochs", arg, 1, 1000000, &v) ? -1 : (t->epochs = v, 0);
     case OPT_MAX_STEPS:
         return opt_long("--max-steps", arg, 1, 1000000000L, &v) ? -1 : (t->max_steps = v, 0);
@@ -196,10 +231,19 @@ static int parse_value(int c, const char *arg, TrainArgs *a)
     case OPT_HEADLESS: a->headless = 1; return 0;
     case OPT_EXPORT: a->export_dir = arg; return 0;
     case OPT_LOG: a->log_path = arg; return 0;
-    case OPT_STOP_AT: case OPT_CHECKPOINT_DIR: case OPT_CHECKPOINT_EVERY: case OPT_RESUME:
-        fprintf(stderr, "moespec: checkpoints (--resume, --stop-at, --checkpoint-dir, "
-                        "--checkpoint-every) are not built yet in this version\n");
-        return -1;
+    case OPT_STOP_AT:
+        return opt_long("--stop-at", arg, 1, 1000000000L, &v) ? -1 : (a->stop_at = v, 0);
+    case OPT_CHECKPOINT_EVERY:
+        return opt_long("--checkpoint-every", arg, 1, 1000000000L, &v) ? -1
+                                                                      : (a->checkpoint_every = v, 0);
+    case OPT_CHECKPOINT_DIR:
+        if (strlen(arg) >= TRAIN_PATH_MAX - 64) {
+            fprintf(stderr, "moespec: --checkpoint-dir: path too long\n");
+            return -1;
+        }
+        a->checkpoint_dir = arg;
+        return 0;
+    case OPT_RESUME: return resume_add(&a->resume, arg);
     default: return -1;
     }
 }
@@ -300,6 +344,56 @@ static void print_start(const Trainer *t, FILE *out)
     }
 }
 
+/* The trainer of this invocation: a fresh one, or one that continues the
+ * --resume checkpoints; checkpoint settings applied. Returns the exit
+ * status on failure, having said why. */
+static int make_trainer(TrainArgs *a, Trainer **out)
+{
+    Err e;
+    err_clear(&e);
+    *out = NULL;
+    TrainConfig cfg = a->cfg;
+    int rc = 0;
+    if (a->resume.n && (rc = resume_prepare(&a->resume, &a->cfg, &a->given, &cfg)))
+        return rc;
+    Trainer *t = NULL;
+    if ((rc = trainer_create(&cfg, &t, &e)))
+        return opt_report(&e);
+    if (a->resume.n) {
+        const Checkpoint *cks[ARCH_COUNT];
+        for (int i = 0; i < a->resume.n; i++)
+            cks[i] = &a->resume.ck[i];
+        if ((rc = trainer_resume(t, cks, a->resume.paths, &e))) {
+            trainer_free(t);
+            return opt_report(&e);
+        }
+    }
+    trainer_set_checkpoints(t, a->checkpoint_dir, a->checkpoint_every, a->stop_at);
+    *out = t;
+    return 0;
+}
+
+static int run_trainer(TrainArgs *a, Trainer *t, FILE *log, int argc, char **argv)
+{
+    char cmdline[8192];
+    join_cmdline(cmdline, sizeof cmdline, argc - 1, argv + 1);
+    trainer_set_export_info(t, PACKAGE_VERSION, cmdline);
+    if (!a->headless) {
+        if (log)
+            print_start(t, log);
+        DashboardOptions o = {a->export_dir ? a->export_dir : "./moespec-export", log};
+        return dashboard_run(t, &o);
+    }
+    print_start(t, stderr);
+    int rc = headless_run(t, log);
+    if (a->export_dir && (rc == 0 || rc == 1)) {
+        int xrc = train_export(t, a->export_dir, argc - 1, argv + 1);
+        if (xrc && !rc)
+            rc = xrc;
+    }
+    return rc;
+}
+
 int cmd_train(int argc, char **argv)
 {
     TrainArgs a;
@@ -325,32 +419,11 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     Trainer *t = NULL;
-    if ((rc = trainer_create(&a.cfg, &t, &e))) {
-        if (log)
-            fclose(log);
-        return opt_report(&e);
-    }
-    if (!a.headless) {
-        if (log)
-            print_start(t, log);
-        char cmdline[8192];
-        join_cmdline(cmdline, sizeof cmdline, argc - 1, argv + 1);
-        trainer_set_export_info(t, PACKAGE_VERSION, cmdline);
-        DashboardOptions o = {a.export_dir ? a.export_dir : "./moespec-export", log};
-        rc = dashboard_run(t, &o);
-        trainer_free(t);
-        if (log)
-            fclose(log);
-        return rc;
-    }
-    print_start(t, stderr);
-    rc = headless_run(t, log);
-    if (a.export_dir && (rc == 0 || rc == 1)) {
-        int xrc = train_export(t, a.export_dir, argc - 1, argv + 1);
-        if (xrc && !rc)
-            rc = xrc;
-    }
+    rc = make_trainer(&a, &t);
+    if (!rc)
+        rc = run_trainer(&a, t, log, argc, argv);
     trainer_free(t);
+    resume_free(&a.resume);
     if (log)
         fclose(log);
     return rc;

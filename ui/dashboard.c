@@ -57,7 +57,7 @@ static void on_snapshot(Dash *d)
     const Snapshot *s = &d->snap;
     if (s->message_seq != d->message_seq) {
         d->message_seq = s->message_seq;
-        dash_note(&d->view, !strncmp(s->message, "export failed", 13), "%s", s->message);
+        dash_note(&d->view, strstr(s->message, " failed: ") != NULL, "%s", s->message);
         log_line(d, "moespec: %s", s->message);
     }
     for (int i = 0; i < s->n_runs; i++) {
@@ -102,6 +102,14 @@ static void run_commands(Dash *d, unsigned flags)
         }
         trainer_set_paused(d->t, -1, pause);
         dash_note(v, 0, "%s all runs", pause ? "pausing" : "resuming");
+    }
+    if ((flags & KEYS_CHECKPOINT_SHOWN) && v->run < s->n_runs) {
+        trainer_request_checkpoint(d->t, v->run);
+        dash_note(v, 0, "writing the checkpoint of %s ...", s->runs[v->run].name);
+    }
+    if (flags & KEYS_CHECKPOINT_ALL) {
+        trainer_request_checkpoint(d->t, -1);
+        dash_note(v, 0, "writing the checkpoints of all runs ...");
     }
     if (flags & KEYS_EXPORT) {
         trainer_request_export(d->t, d->o->export_dir);
@@ -214,8 +222,8 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     snapshot_read(trainer_box(t), &d.snap);
     log_final(&d);
     if (stop_signal_caught()) {
-        const char *msg = "moespec: stopped by a signal; checkpoints are not built yet in this "
-                          "version, so nothing was saved";
+        const char *msg = "moespec: stopped by a signal; no checkpoint written (the dashboard "
+                          "writes them on c, C, --checkpoint-every and --stop-at)";
         fprintf(stderr, "%s\n", msg);
         log_line(&d, "%s", msg);
     }

@@ -27,10 +27,15 @@ static void emit(FILE *log, const char *line)
     }
 }
 
-/* Prints the rows published since the last call; returns 1 once finished. */
-static int report(const Snapshot *s, int64_t *printed, FILE *log)
+/* Prints the rows and the message (a checkpoint written) published since
+ * the last call; returns 1 once finished. */
+static int report(const Snapshot *s, int64_t *printed, uint64_t *message_seq, FILE *log)
 {
     char line[1024];
+    if (s->message_seq != *message_seq) {
+        *message_seq = s->message_seq;
+        emit(log, s->message);
+    }
     for (int i = 0; i < s->n_runs; i++) {
         const RunSnapshot *rs = &s->runs[i];
         for (; printed[i] < rs->n_hist; printed[i]++) {
@@ -53,6 +58,7 @@ int headless_run(Trainer *t, FILE *log)
     }
     stop_signal_install();
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
+    uint64_t message_seq = 0;
     int status = 0;
     if (trainer_start(t, 0, &e)) {
         fprintf(stderr, "moespec: %s\n", e.msg);
@@ -62,15 +68,16 @@ int headless_run(Trainer *t, FILE *log)
     int stopping = 0;
     for (;;) {
         if (stop_signal_caught() && !stopping) {
-            trainer_request_stop(t);
+            trainer_request_stop_with_checkpoints(t); /* SPEC 9: a checkpoint per run first */
             stopping = 1;
         }
-        if (snapshot_read(trainer_box(t), &snap) == 1 && report(&snap, printed, log))
+        if (snapshot_read(trainer_box(t), &snap) == 1 && report(&snap, printed, &message_seq, log))
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    if (trainer_join(t, &e)) {
+    int join_failed = trainer_join(t, &e) != 0;
+    if (join_failed) {
         fprintf(stderr, "moespec: %s\n", e.msg);
         status = 1;
     }
@@ -86,8 +93,11 @@ int headless_run(Trainer *t, FILE *log)
     }
     snapshot_free(&snap);
     if (stop_signal_caught()) {
-        emit(log, "moespec: stopped by a signal; checkpoints are not built yet in this version, "
-                  "so nothing was saved");
+        if (join_failed) {
+            emit(log, "moespec: stopped by a signal; the checkpoints could not all be written");
+            return status;
+        }
+        emit(log, "moespec: stopped by a signal; every run's checkpoint was written");
         return stop_signal_status(stop_signal_caught());
     }
     return status;

@@ -3,8 +3,6 @@
 
 #include <curses.h>
 
-static const char not_built[] = "checkpoints are not built yet in this version";
-
 static int run_alive(const RunSnapshot *rs)
 {
     return rs->state == RUN_RUNNING || rs->state == RUN_PAUSED;
@@ -55,11 +53,15 @@ static unsigned act_next_run(DashView *v, const Snapshot *s)
     return KEYS_REDRAW;
 }
 
-static unsigned act_checkpoint(DashView *v, const Snapshot *s)
+static unsigned act_checkpoint_shown(DashView *v, const Snapshot *s)
 {
-    (void)s;
-    dash_note(v, 1, "%s", not_built);
-    return KEYS_REDRAW;
+    return dash_shown_run(v, s) ? KEYS_CHECKPOINT_SHOWN | KEYS_REDRAW : 0;
+}
+
+static unsigned act_checkpoint_all(DashView *v, const Snapshot *s)
+{
+    (void)v;
+    return s->n_runs > 0 ? KEYS_CHECKPOINT_ALL | KEYS_REDRAW : 0;
 }
 
 static unsigned act_export(DashView *v, const Snapshot *s)
@@ -138,8 +140,9 @@ static const KeyBinding table[] = {
     {'2', "2", "show the hybrid run (if it is training)", NULL, act_show_hybrid},
     {'3', "3", "show the complex run (if it is training)", NULL, act_show_complex},
     {'\t', "Tab", "show the next run", "run", act_next_run},
-    {'c', "c", "checkpoint the shown run", NULL, act_checkpoint},
-    {'C', "C", "checkpoint all runs", NULL, act_checkpoint},
+    {'c', "c", "checkpoint the shown run (RUN.ckpt in --checkpoint-dir)", NULL,
+     act_checkpoint_shown},
+    {'C', "C", "checkpoint all runs", NULL, act_checkpoint_all},
     {'e', "e", "export CSV for all runs (new directory in --export)", "export",
      act_export},
     {'v', "v", "compare view: all runs overlaid, one row per run", "compare", act_compare},

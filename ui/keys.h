@@ -4,7 +4,7 @@
  * are printed from this same table, so they cannot disagree with it.
  *
  * Actions change only the view; what must reach the trainer (pause, export,
- * quit) comes back as KEYS_* flags that dashboard.c carries out, so this
+ * checkpoint, quit) comes back as KEYS_* flags that dashboard.c carries out, so this
  * file knows neither the trainer nor the terminal (curses.h is included for
  * the key codes only).
  *
@@ -23,6 +23,8 @@ enum {
     KEYS_PAUSE_SHOWN = 4,  /* toggle pause of the shown run */
     KEYS_PAUSE_ALL = 8,    /* pause every run, or resume all when all are paused */
     KEYS_EXPORT = 16,      /* export CSV for all runs */
+    KEYS_CHECKPOINT_SHOWN = 32, /* checkpoint the shown run */
+    KEYS_CHECKPOINT_ALL = 64,   /* checkpoint every run */
 };
 
 typedef unsigned (*KeyAction)(DashView *v, const Snapshot *s);

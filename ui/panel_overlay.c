@@ -44,7 +44,7 @@ void panel_help_draw(Canvas *c, const DashView *v)
 void panel_prompt_draw(Canvas *c, const DashView *v)
 {
     static const char question[] = "Quit with unsaved runs? (y/n)";
-    static const char why[] = "(checkpoints are not built yet in this version)";
+    static const char why[] = "(n, then c or C, saves them first)";
     Rect in = centred_box(c, (int)strlen(why) + 4, 4, "quit", v->g);
     canvas_text(c, in.x + 1, in.y, in.w - 1, ROLE_MESSAGE, question, v->g);
     canvas_text(c, in.x + 1, in.y + 1, in.w - 1, ROLE_DIM, why, v->g);

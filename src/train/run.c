@@ -189,7 +189,10 @@ static int finish_future(Run *r, Err *e)
     return ERR_OK;
 }
 
-int run_evaluate(Run *r, TrainData *d, Err *e)
+/* Evaluates on the validation samples into r->last (and the future
+ * tables); *s gets the summary, *val_loss the mean loss. Changes nothing
+ * that decides later steps. */
+static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_loss, Err *e)
 {
     double loss_sum = 0.0;
     int64_t n_total = 0;
@@ -215,14 +218,31 @@ int run_evaluate(Run *r, TrainData *d, Err *e)
         rc = finish_future(r, e);
     if (rc || (rc = metrics_finish(d->acc, &r->last, e)))
         return rc;
+    metrics_summary(&r->last, s);
+    *val_loss = n_total ? loss_sum / (double)n_total : (double)NAN;
+    return ERR_OK;
+}
+
+int run_refresh_tables(Run *r, TrainData *d, Err *e)
+{
     MetricsSummary s;
-    metrics_summary(&r->last, &s);
+    double val_loss;
+    return r->n_hist ? evaluate_tables(r, d, &s, &val_loss, e) : ERR_OK;
+}
+
+int run_evaluate(Run *r, TrainData *d, Err *e)
+{
+    MetricsSummary s;
+    double val_loss;
+    int rc = evaluate_tables(r, d, &s, &val_loss, e);
+    if (rc)
+        return rc;
     EvalRow row = {
         .step = r->step,
         .epoch = r->steps_per_epoch ? (double)r->step / (double)r->steps_per_epoch : 0.0,
         .samples = r->samples,
         .train_loss = r->loss_n ? r->loss_sum / (double)r->loss_n : (double)NAN,
-        .val_loss = n_total ? loss_sum / (double)n_total : (double)NAN,
+        .val_loss = val_loss,
         .val_ce = s.val_ce, .hit1 = s.hit1, .hit5 = s.hit5, .hit10 = s.hit10,
         .hit15 = s.hit15, .hit20 = s.hit20, .recall_K = s.recall_K, .cover_K = s.cover_K,
         .cover_2K = s.cover_2K, .exact = s.exact,

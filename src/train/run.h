@@ -83,6 +83,10 @@ int run_step(Run *r, TrainData *d, Err *e);
 
 /* Evaluates on the validation samples and appends a history row. */
 int run_evaluate(Run *r, TrainData *d, Err *e);
+/* Rebuilds the latest evaluation's tables (r->last, the future tables) of a
+ * restored run that has a history, without a new row: what a checkpoint
+ * does not store. Changes nothing that decides later steps. */
+int run_refresh_tables(Run *r, TrainData *d, Err *e);
 
 double run_now(void); /* monotonic seconds */
 

@@ -1,6 +1,7 @@
 /* trainer.c: the worker thread and its flags; see trainer.h. */
 #include "train/trainer.h"
 
+#include "train/checkpoint.h"
 #include "train/export.h"
 
 #include <cblas.h>
@@ -33,6 +34,13 @@ struct Trainer {
     pthread_mutex_t request_lock;
     char export_parent[TRAIN_PATH_MAX];
     atomic_int export_requested;
+    /* checkpoints: settings fixed before start, requests as for exports */
+    char checkpoint_dir[TRAIN_PATH_MAX];
+    int64_t checkpoint_every;   /* 0 = never */
+    int64_t stop_at;            /* 0 = never */
+    int stopped[ARCH_COUNT];    /* reached --stop-at: no more steps here */
+    atomic_int checkpoint_requested; /* bit i: run i */
+    atomic_int checkpoint_on_stop;   /* headless signal: every run, at the end */
     int linger;
     char version[64];
     char cmdline[4096];
@@ -45,6 +53,7 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
     if (!t)
         return err_set(e, ERR_RUNTIME, "out of memory");
     t->cfg = *c;
+    snprintf(t->checkpoint_dir, sizeof t->checkpoint_dir, "%s", CHECKPOINT_DEFAULT_DIR);
     pthread_mutex_init(&t->request_lock, NULL);
     openblas_set_num_threads(c->threads > 0 ? c->threads : 1);
     int rc = train_data_open(c, &t->data, e);
@@ -101,6 +110,94 @@ void trainer_request_export(Trainer *t, const char *parent)
     snprintf(t->export_parent, sizeof t->export_parent, "%s", parent);
     pthread_mutex_unlock(&t->request_lock);
     atomic_store(&t->export_requested, 1);
+}
+
+void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t stop_at)
+{
+    if (dir)
+        snprintf(t->checkpoint_dir, sizeof t->checkpoint_dir, "%s", dir);
+    t->checkpoint_every = every;
+    t->stop_at = stop_at;
+}
+
+void trainer_request_checkpoint(Trainer *t, int i)
+{
+    int mask = i < 0 ? (1 << t->n_runs) - 1 : 1 << i;
+    atomic_fetch_or(&t->checkpoint_requested, mask);
+}
+
+void trainer_request_stop_with_checkpoints(Trainer *t)
+{
+    atomic_store(&t->checkpoint_on_stop, 1);
+    atomic_store(&t->stop, 1);
+}
+
+int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e)
+{
+    for (int i = 0; i < t->n_runs; i++) {
+        int rc = checkpoint_check_data(cks[i], paths[i], &t->data, e);
+        if (!rc)
+            rc = checkpoint_restore(cks[i], paths[i], &t->runs[i], e);
+        if (!rc)
+            rc = run_refresh_tables(&t->runs[i], &t->data, e);
+        if (rc)
+            return rc;
+        t->last_checkpoint_step[i] = t->runs[i].step;
+    }
+    return ERR_OK;
+}
+
+/* Writes run i's checkpoint into the checkpoint directory (created when
+ * missing); *path gets the file. */
+static int save_checkpoint(Trainer *t, int i, char *path, size_t size, Err *e)
+{
+    if (mkdir(t->checkpoint_dir, 0777) != 0 && errno != EEXIST)
+        return err_sys(e, ERR_RUNTIME, errno, "%s", t->checkpoint_dir);
+    int rc = checkpoint_path(t->checkpoint_dir, t->runs[i].name, path, size, e);
+    if (!rc)
+        rc = checkpoint_save(path, &t->runs[i], &t->cfg, &t->data, e);
+    if (!rc)
+        t->last_checkpoint_step[i] = t->runs[i].step;
+    return rc;
+}
+
+/* Checkpoints the runs of mask and says so in the snapshot's message.
+ * fatal: a failure also stops the worker (automatic checkpoints: a run that
+ * cannot be saved should not go on as if it were). */
+static int checkpoint_runs(Trainer *t, int mask, int fatal)
+{
+    Snapshot *s = &t->staging;
+    char path[TRAIN_PATH_MAX + 32];
+    size_t used = 0;
+    int rc = ERR_OK;
+    Err e;
+    err_clear(&e);
+    for (int i = 0; i < t->n_runs && !rc; i++) {
+        if (!(mask & (1 << i)))
+            continue;
+        if ((rc = save_checkpoint(t, i, path, sizeof path, &e)))
+            break;
+        int n = snprintf(s->message + used, sizeof s->message - used, "%s%s",
+                         used ? ", " : "checkpoint ", path);
+        used += n > 0 && (size_t)n < sizeof s->message - used ? (size_t)n : 0;
+    }
+    if (rc) {
+        snprintf(s->message, sizeof s->message, "checkpoint failed: %.1000s", e.msg);
+        if (fatal && !t->rc) {
+            t->rc = rc;
+            t->err = e;
+        }
+    }
+    s->message_seq++;
+    return rc;
+}
+
+/* Runs pending checkpoint requests in the worker, between steps. */
+static void serve_checkpoints(Trainer *t)
+{
+    int mask = atomic_exchange(&t->checkpoint_requested, 0);
+    if (mask)
+        checkpoint_runs(t, mask, 0);
 }
 
 /* A new YYYYmmdd-HHMMSS[-N] directory name under parent (not yet created). */
@@ -170,6 +267,20 @@ static void nap(double seconds)
     nanosleep(&ts, NULL);
 }
 
+/* --stop-at: run i writes its checkpoint and takes no more steps in this
+ * invocation; its plan is unchanged, so a resume goes on from here. */
+static int stop_run(Trainer *t, int i)
+{
+    Run *r = &t->runs[i];
+    t->stopped[i] = 1;
+    r->state = RUN_PAUSED;
+    if (checkpoint_runs(t, 1 << i, 1))
+        return -1;
+    snprintf(r->message, sizeof r->message, "stopped at step %lld (--stop-at); %.400s",
+             (long long)r->step, t->staging.message);
+    return 0;
+}
+
 /* One turn: brings every run's state in line with its pause flag, then
  * steps the runnable run that has had the least compute time so far, so
  * the runs share the threads by time, not by steps (a complex step costs
@@ -183,8 +294,14 @@ static int train_round(Trainer *t, int *stepped, int *changed)
     *stepped = *changed = 0;
     for (int i = 0; i < t->n_runs; i++) {
         Run *r = &t->runs[i];
-        if (r->state == RUN_DONE || r->state == RUN_HALTED)
+        if (r->state == RUN_DONE || r->state == RUN_HALTED || t->stopped[i])
             continue;
+        if (t->stop_at > 0 && r->step >= t->stop_at) {
+            if (stop_run(t, i))
+                return -1;
+            *changed = 1;
+            continue;
+        }
         alive++;
         RunState want = atomic_load(&t->paused[i]) ? RUN_PAUSED : RUN_RUNNING;
         *changed |= r->state != want;
@@ -205,6 +322,10 @@ static int train_round(Trainer *t, int *stepped, int *changed)
     }
     err_clear(&t->err);
     *stepped = 1;
+    int due = t->checkpoint_every > 0 && r->step % t->checkpoint_every == 0;
+    due |= t->stop_at > 0 && r->step == t->stop_at && r->state == RUN_DONE; /* no later turn */
+    if (due && checkpoint_runs(t, 1 << next, 1))
+        return -1;
     *changed |= r->n_hist != evals || r->state != RUN_RUNNING;
     return alive;
 }
@@ -217,6 +338,7 @@ static void *trainer_main(void *arg)
         int stepped, changed;
         uint64_t messages = t->staging.message_seq;
         serve_export(t);
+        serve_checkpoints(t);
         int alive = train_round(t, &stepped, &changed);
         changed |= t->staging.message_seq != messages;
         if (alive < 0 || (alive == 0 && !t->linger))
@@ -232,6 +354,9 @@ static void *trainer_main(void *arg)
         if (!stepped)
             nap(0.02); /* everything paused: idle without spinning */
     }
+    serve_checkpoints(t); /* asked for just before the stop (`c` then `q`) */
+    if (atomic_load(&t->checkpoint_on_stop) && !t->rc)
+        checkpoint_runs(t, (1 << t->n_runs) - 1, 1);
     int rc = t->rc;
     if (publish(t, 1) && !rc)
         t->rc = ERR_RUNTIME;

@@ -17,6 +17,7 @@
 #ifndef MOESPEC_TRAIN_TRAINER_H
 #define MOESPEC_TRAIN_TRAINER_H
 
+#include "train/checkpoint.h"
 #include "train/dataset.h"
 #include "train/run.h"
 #include "train/snapshot.h"
@@ -45,6 +46,23 @@ void trainer_set_export_info(Trainer *t, const char *version, const char *cmdlin
  * YYYYmmdd-HHMMSS[-N] of parent (created if missing) between two steps; the
  * result (the path, or the error) becomes the snapshot's message. */
 void trainer_request_export(Trainer *t, const char *parent);
+/* Checkpoints (SPEC 8), set before trainer_start: the directory (NULL
+ * keeps ./moespec-checkpoints; created when missing), every N steps of a
+ * run (0 = never), and stop_at: a run reaching that step writes its
+ * checkpoint and takes no more steps in this invocation (0 = never; its
+ * plan is unchanged). A failed automatic checkpoint stops the worker with
+ * ERR_RUNTIME. */
+void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t stop_at);
+/* Asks the worker to checkpoint run i, or every run when i < 0, between two
+ * steps (any thread); the result (the paths, or the error) becomes the
+ * snapshot's message. */
+void trainer_request_checkpoint(Trainer *t, int i);
+/* The headless signal path: stop after the current step, then checkpoint
+ * every run before the worker ends (a failure is the worker's error). */
+void trainer_request_stop_with_checkpoints(Trainer *t);
+/* Before trainer_start: run i continues from cks[i] (read from paths[i]).
+ * ERR_INPUT naming the file when the data or the model differs. */
+int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e);
 /* Waits for the worker; returns its status (ERR_OK when every run ended
  * DONE, HALTED or stopped, else the error that stopped it, in *e). */
 int trainer_join(Trainer *t, Err *e);

@@ -1,0 +1,667 @@
+/* checkpoint.c: RUN.ckpt writing and verified reading; see checkpoint.h and
+ * moespec-traces(5), CHECKPOINTS, for the layout. The file is built in
+ * memory and written in one go, and read whole before any field is
+ * believed, so the checksum covers everything and a short read can only be
+ * a short file. */
+#include "train/checkpoint.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "data/checksum.h"
+#include "util/atomic_file.h"
+
+#define HEADER_BYTES 20 /* magic, version, file size */
+#define HIST_DOUBLES 15 /* EvalRow's real fields after step, epoch, samples */
+
+/* ---- writing ---- */
+
+typedef struct Out {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} Out;
+
+static void put(Out *o, const void *src, size_t n)
+{
+    if (o->oom)
+        return;
+    if (o->n + n > o->cap) {
+        size_t cap = o->cap ? o->cap : 4096;
+        while (cap < o->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(o->p, cap);
+        if (!q) {
+            o->oom = 1;
+            return;
+        }
+        o->p = q;
+        o->cap = cap;
+    }
+    memcpy(o->p + o->n, src, n);
+    o->n += n;
+}
+
+static void put_u64(Out *o, uint64_t v)
+{
+    unsigned char b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(o, b, 8);
+}
+
+static void put_u32(Out *o, uint32_t v)
+{
+    unsigned char b[4];
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+    put(o, b, 4);
+}
+
+static void put_i64(Out *o, int64_t v) { put_u64(o, (uint64_t)v); }
+static void put_i32(Out *o, int32_t v) { put_u32(o, (uint32_t)v); }
+
+static void put_f64(Out *o, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    put_u64(o, u);
+}
+
+static void put_f32(Out *o, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_u32(o, u);
+}
+
+static void put_str(Out *o, const char *s)
+{
+    size_t n = strlen(s);
+    put_u32(o, (uint32_t)n);
+    put(o, s, n);
+}
+
+static void put_floats(Out *o, const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        put_f32(o, v[i]);
+}
+
+static void put_settings(Out *o, const Run *r, const TrainConfig *c)
+{
+    put_i64(o, c->epochs);
+    put_i64(o, c->max_steps);
+    put_i32(o, c->batch);
+    put_f64(o, r->lr);
+    put_i32(o, c->width);
+    put_i32(o, c->window);
+    put_i32(o, c->lookahead);
+    put_i32(o, c->use_layer_id);
+    put_u64(o, c->seed);
+    put_f64(o, c->val_frac);
+    put_i64(o, c->val_samples);
+    put_i64(o, c->eval_every);
+    put_i32(o, c->shards_per_group);
+    put_i32(o, c->threads);
+}
+
+static void put_model_config(Out *o, const ModelConfig *m)
+{
+    put_i32(o, m->D);
+    put_i32(o, m->W);
+    put_i32(o, m->E);
+    put_i32(o, m->K);
+    put_i32(o, m->L);
+    put_i32(o, m->use_layer_id);
+    put_i32(o, m->window);
+    put_f32(o, m->dropout);
+    put_u64(o, m->seed);
+    put_f32(o, m->adamw.beta1);
+    put_f32(o, m->adamw.beta2);
+    put_f32(o, m->adamw.eps);
+    put_f32(o, m->adamw.weight_decay);
+    put_f32(o, m->clip);
+}
+
+static void put_data(Out *o, const TrainConfig *c, const TrainData *d)
+{
+    put_str(o, c->data);
+    put_u64(o, d->fingerprint);
+    put_str(o, c->val_data);
+    put_u64(o, d->vts && d->vts != d->ts ? traceset_fingerprint(d->vts) : 0);
+    put_i32(o, d->h.E);
+    put_i32(o, d->h.K);
+    put_i32(o, d->h.L);
+    put_i32(o, d->h.D);
+}
+
+static void put_progress(Out *o, const Run *r)
+{
+    RunState st = r->state == RUN_PAUSED ? RUN_RUNNING : r->state;
+    put_u32(o, (uint32_t)st);
+    put_i64(o, r->planned_steps);
+    put_i64(o, r->steps_per_epoch);
+    put_i64(o, r->step);
+    put_i64(o, r->samples);
+    put_i64(o, r->cursor.epoch);
+    put_i64(o, r->cursor.group_pos);
+    put_i64(o, r->cursor.offset);
+    put_f64(o, r->last_lr);
+    put_f64(o, r->loss_sum);
+    put_i64(o, r->loss_n);
+    put_i64(o, r->interval_samples);
+    put_f64(o, r->interval_train_s);
+    put_f64(o, run_now() - r->start_time);
+    put_i64(o, r->best_step);
+    put_f64(o, r->best_recall_K);
+}
+
+static void put_model(Out *o, Model *m)
+{
+    for (int i = 0; i < RNG_STATE_WORDS; i++)
+        put_u64(o, m->rng.s[i]);
+    put_u64(o, m->adam_step);
+    put_u64(o, (uint64_t)m->n_params);
+    put_floats(o, model_block(m, MODEL_PARAMS), m->n_params);
+    put_floats(o, model_block(m, MODEL_ADAM_M), m->n_params);
+    put_floats(o, model_block(m, MODEL_ADAM_V), m->n_params);
+}
+
+static void row_doubles(const EvalRow *h, double v[HIST_DOUBLES])
+{
+    const double src[HIST_DOUBLES] = {h->train_loss, h->val_loss, h->val_ce, h->hit1, h->hit5,
+                                      h->hit10, h->hit15, h->hit20, h->recall_K, h->cover_K,
+                                      h->cover_2K, h->exact, h->lr, h->samples_per_s, h->wall_s};
+    memcpy(v, src, sizeof src);
+}
+
+static void put_history(Out *o, const Run *r)
+{
+    put_u64(o, (uint64_t)r->n_hist);
+    for (int64_t i = 0; i < r->n_hist; i++) {
+        const EvalRow *h = &r->hist[i];
+        double v[HIST_DOUBLES];
+        row_doubles(h, v);
+        put_i64(o, h->step);
+        put_f64(o, h->epoch);
+        put_i64(o, h->samples);
+        for (int j = 0; j < HIST_DOUBLES; j++)
+            put_f64(o, v[j]);
+    }
+}
+
+int checkpoint_path(const char *dir, const char *run_name, char *out, size_t size, Err *e)
+{
+    int n = snprintf(out, size, "%s/%s.ckpt", dir, run_name);
+    if (n < 0 || (size_t)n >= size)
+        return err_set(e, ERR_RUNTIME, "%s: checkpoint path too long", dir);
+    return ERR_OK;
+}
+
+int checkpoint_save(const char *path, const Run *r, const TrainConfig *c, const TrainData *d,
+                    Err *e)
+{
+    Out o = {0};
+    put(&o, CHECKPOINT_MAGIC, 8);
+    put_u32(&o, CHECKPOINT_VERSION);
+    put_u64(&o, 0); /* file size, patched below */
+    put_u32(&o, (uint32_t)r->arch);
+    put_settings(&o, r, c);
+    put_model_config(&o, &r->mcfg);
+    put_data(&o, c, d);
+    put_progress(&o, r);
+    put_model(&o, r->model);
+    put_history(&o, r);
+    if (o.oom) {
+        free(o.p);
+        return err_set(e, ERR_RUNTIME, "%s: out of memory building the checkpoint", path);
+    }
+    uint64_t size = (uint64_t)o.n + 8;
+    for (int i = 0; i < 8; i++)
+        o.p[12 + i] = (unsigned char)(size >> (8 * i));
+    put_u64(&o, tracehash(o.p, o.n));
+    AtomicFile af;
+    int rc = o.oom ? err_set(e, ERR_RUNTIME, "%s: out of memory", path)
+                   : atomic_file_open(path, &af, e);
+    if (!rc) {
+        if (fwrite(o.p, 1, o.n, af.fp) != o.n)
+            af.errnum = errno;
+        rc = atomic_file_commit(&af, e);
+    }
+    free(o.p);
+    return rc;
+}
+
+/* ---- reading ---- */
+
+typedef struct In {
+    const unsigned char *p;
+    size_t n, at;
+    const char *path;
+    Err *e;
+    int rc;
+} In;
+
+static int in_fail(In *in, size_t at, const char *what)
+{
+    if (!in->rc)
+        in->rc = err_set(in->e, ERR_INPUT, "%s:%zu: %s", in->path, at, what);
+    return in->rc;
+}
+
+static const unsigned char *take(In *in, size_t n)
+{
+    if (in->rc)
+        return NULL;
+    if (n > in->n - in->at) {
+        in_fail(in, in->at, "truncated checkpoint");
+        return NULL;
+    }
+    const unsigned char *q = in->p + in->at;
+    in->at += n;
+    return q;
+}
+
+static uint64_t get_u64(In *in)
+{
+    const unsigned char *b = take(in, 8);
+    uint64_t v = 0;
+    for (int i = 0; b && i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+static uint32_t get_u32(In *in)
+{
+    const unsigned char *b = take(in, 4);
+    uint32_t v = 0;
+    for (int i = 0; b && i < 4; i++)
+        v |= (uint32_t)b[i] << (8 * i);
+    return v;
+}
+
+static int64_t get_i64(In *in) { return (int64_t)get_u64(in); }
+static int32_t get_i32(In *in) { return (int32_t)get_u32(in); }
+
+static double get_f64(In *in)
+{
+    uint64_t u = get_u64(in);
+    double v;
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+static float get_f32(In *in)
+{
+    uint32_t u = get_u32(in);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+/* An integer field that must lie in [lo, hi]. */
+static int64_t get_int(In *in, int bytes, int64_t lo, int64_t hi, const char *name)
+{
+    size_t at = in->at;
+    int64_t v = bytes == 8 ? get_i64(in) : get_i32(in);
+    if (!in->rc && (v < lo || v > hi)) {
+        char what[160];
+        snprintf(what, sizeof what, "%s = %lld out of range [%lld, %lld]", name, (long long)v,
+                 (long long)lo, (long long)hi);
+        in_fail(in, at, what);
+    }
+    return v;
+}
+
+/* A real field that must be finite (and within [lo, hi]). */
+static double get_real(In *in, int bytes, double lo, double hi, const char *name)
+{
+    size_t at = in->at;
+    double v = bytes == 8 ? get_f64(in) : (double)get_f32(in);
+    if (!in->rc && !(isfinite(v) && v >= lo && v <= hi)) {
+        char what[160];
+        snprintf(what, sizeof what, "%s = %g is not a finite value in [%g, %g]", name, v, lo, hi);
+        in_fail(in, at, what);
+    }
+    return v;
+}
+
+static void get_str(In *in, char *dst, size_t size)
+{
+    size_t n = (size_t)get_int(in, 4, 0, (int64_t)size - 1, "path length");
+    const unsigned char *s = take(in, n);
+    if (s) {
+        memcpy(dst, s, n);
+        dst[n] = '\0';
+    }
+}
+
+#define BIG 1000000000000LL /* a generous bound for counts */
+
+static void get_settings(In *in, Checkpoint *ck)
+{
+    TrainConfig *c = &ck->cfg;
+    train_config_default(c);
+    c->n_archs = 1;
+    c->archs[0] = ck->arch;
+    c->epochs = get_int(in, 8, 0, BIG, "epochs");
+    c->max_steps = get_int(in, 8, 0, BIG, "max_steps");
+    c->batch = (int)get_int(in, 4, 1, 1 << 20, "batch");
+    c->lr[ck->arch] = get_real(in, 8, 1e-300, 1e300, "lr");
+    c->width = (int)get_int(in, 4, 0, 1 << 16, "width");
+    c->window = (int)get_int(in, 4, 1, 4096, "window");
+    c->lookahead = (int)get_int(in, 4, 0, 4095, "lookahead");
+    c->use_layer_id = (int)get_int(in, 4, 0, 1, "use_layer_id");
+    c->seed = get_u64(in);
+    c->val_frac = get_real(in, 8, 0.0, 1.0, "val_frac");
+    c->val_samples = get_int(in, 8, 0, BIG, "val_samples");
+    c->eval_every = get_int(in, 8, 0, BIG, "eval_every");
+    c->shards_per_group = (int)get_int(in, 4, 0, 1 << 20, "shards_per_group");
+    c->threads = (int)get_int(in, 4, 1, 1024, "threads");
+}
+
+static void get_model_config(In *in, Checkpoint *ck)
+{
+    ModelConfig *m = &ck->mcfg;
+    m->arch = ck->arch;
+    m->D = (int)get_int(in, 4, 1, 1 << 20, "D");
+    m->W = (int)get_int(in, 4, 1, 1 << 16, "W");
+    m->E = (int)get_int(in, 4, 1, 1 << 16, "E");
+    m->K = (int)get_int(in, 4, 1, TRAIN_MAX_K, "K");
+    m->L = (int)get_int(in, 4, 1, 1 << 16, "L");
+    m->use_layer_id = (int)get_int(in, 4, 0, 1, "use_layer_id");
+    m->window = (int)get_int(in, 4, 1, 4096, "window");
+    m->dropout = (float)get_real(in, 4, 0.0, 0.999, "dropout");
+    m->seed = get_u64(in);
+    m->adamw.beta1 = (float)get_real(in, 4, 0.0, 1.0, "beta1");
+    m->adamw.beta2 = (float)get_real(in, 4, 0.0, 1.0, "beta2");
+    m->adamw.eps = (float)get_real(in, 4, 0.0, 1.0, "eps");
+    m->adamw.weight_decay = (float)get_real(in, 4, 0.0, 1e6, "weight_decay");
+    m->clip = (float)get_real(in, 4, 0.0, 1e30, "clip");
+}
+
+static void get_data(In *in, Checkpoint *ck)
+{
+    get_str(in, ck->cfg.data, sizeof ck->cfg.data);
+    ck->fingerprint = get_u64(in);
+    get_str(in, ck->cfg.val_data, sizeof ck->cfg.val_data);
+    ck->val_fingerprint = get_u64(in);
+    ck->E = (int)get_int(in, 4, 1, 1 << 16, "E");
+    ck->K = (int)get_int(in, 4, 1, TRAIN_MAX_K, "K");
+    ck->L = (int)get_int(in, 4, 1, 1 << 16, "L");
+    ck->D = (int)get_int(in, 4, 1, 1 << 20, "D");
+    if (!in->rc && (ck->E != ck->mcfg.E || ck->K != ck->mcfg.K || ck->L != ck->mcfg.L ||
+                    ck->D != ck->mcfg.D))
+        in_fail(in, in->at, "data shape differs from the model's");
+}
+
+static void get_progress(In *in, Checkpoint *ck)
+{
+    size_t at = in->at;
+    uint32_t st = get_u32(in);
+    if (!in->rc && st != RUN_RUNNING && st != RUN_HALTED && st != RUN_DONE)
+        in_fail(in, at, "bad run state");
+    ck->state = (RunState)st;
+    ck->planned_steps = get_int(in, 8, 1, BIG, "planned_steps");
+    ck->steps_per_epoch = get_int(in, 8, 1, BIG, "steps_per_epoch");
+    ck->step = get_int(in, 8, 0, ck->planned_steps, "step");
+    ck->samples = get_int(in, 8, 0, INT64_MAX, "samples");
+    ck->cursor.epoch = get_int(in, 8, 0, BIG, "cursor epoch");
+    ck->cursor.group_pos = get_int(in, 8, 0, BIG, "cursor group");
+    ck->cursor.offset = get_int(in, 8, 0, INT64_MAX, "cursor offset");
+    ck->last_lr = get_real(in, 8, 0.0, 1e300, "last_lr");
+    ck->loss_sum = get_real(in, 8, -1e300, 1e300, "loss_sum");
+    ck->loss_n = get_int(in, 8, 0, BIG, "loss_n");
+    ck->interval_samples = get_int(in, 8, 0, INT64_MAX, "interval_samples");
+    ck->interval_train_s = get_real(in, 8, 0.0, 1e300, "interval_train_s");
+    ck->wall_s = get_real(in, 8, 0.0, 1e300, "wall_s");
+    ck->best_step = get_int(in, 8, -1, ck->step, "best_step");
+    ck->best_recall_K = get_real(in, 8, -1.0, 1.0, "best_recall_K");
+}
+
+/* n floats, each finite (and >= 0 for the second moment). */
+static float *get_floats(In *in, size_t n, int nonneg, const char *name)
+{
+    size_t at = in->at;
+    const unsigned char *b = take(in, n * 4);
+    if (!b)
+        return NULL;
+    float *v = malloc(n ? n * sizeof *v : 1);
+    if (!v) {
+        in->rc = err_set(in->e, ERR_RUNTIME, "%s: out of memory", in->path);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *q = b + 4 * i;
+        uint32_t u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                     (uint32_t)q[3] << 24;
+        memcpy(&v[i], &u, 4);
+        if (!isfinite(v[i]) || (nonneg && v[i] < 0.0f)) {
+            char what[120];
+            snprintf(what, sizeof what, "%s[%zu] = %g is not %s", name, i, (double)v[i],
+                     nonneg ? "finite and >= 0" : "finite");
+            in_fail(in, at + 4 * i, what);
+            free(v);
+            return NULL;
+        }
+    }
+    return v;
+}
+
+static void get_model(In *in, Checkpoint *ck)
+{
+    size_t at = in->at;
+    int nonzero = 0;
+    for (int i = 0; i < RNG_STATE_WORDS; i++)
+        nonzero |= (ck->rng.s[i] = get_u64(in)) != 0;
+    if (!in->rc && !nonzero)
+        in_fail(in, at, "RNG state is all zero");
+    ck->adam_step = get_u64(in);
+    at = in->at;
+    uint64_t n = get_u64(in);
+    size_t want = model_config_param_count(&ck->mcfg);
+    if (!in->rc && (n != want || want == 0)) {
+        char what[160];
+        snprintf(what, sizeof what, "%llu parameters; the %s model of this configuration has %zu",
+                 (unsigned long long)n, arch_name(ck->arch), want);
+        in_fail(in, at, what);
+    }
+    if (in->rc)
+        return;
+    ck->n_params = (size_t)n;
+    ck->params = get_floats(in, ck->n_params, 0, "parameter");
+    ck->adam_m = get_floats(in, ck->n_params, 0, "AdamW first moment");
+    ck->adam_v = get_floats(in, ck->n_params, 1, "AdamW second moment");
+}
+
+static void get_history(In *in, Checkpoint *ck)
+{
+    const size_t row_bytes = 8 * (3 + HIST_DOUBLES);
+    int64_t n = get_int(in, 8, 0, (int64_t)((in->n - in->at) / row_bytes), "history rows");
+    if (in->rc)
+        return;
+    ck->hist = calloc((size_t)(n ? n : 1), sizeof *ck->hist);
+    if (!ck->hist) {
+        in->rc = err_set(in->e, ERR_RUNTIME, "%s: out of memory", in->path);
+        return;
+    }
+    for (int64_t i = 0; i < n && !in->rc; i++) {
+        EvalRow *h = &ck->hist[i];
+        h->step = get_int(in, 8, 0, ck->step, "history step");
+        h->epoch = get_f64(in);
+        h->samples = get_int(in, 8, 0, INT64_MAX, "history samples");
+        double v[HIST_DOUBLES];
+        for (int j = 0; j < HIST_DOUBLES; j++)
+            v[j] = get_f64(in); /* NaN is an empty cell (no step, no time) */
+        *h = (EvalRow){h->step, h->epoch, h->samples, v[0], v[1], v[2], v[3], v[4], v[5],
+                       v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+    }
+    ck->n_hist = n;
+}
+
+static int read_whole(const char *path, unsigned char **buf, size_t *n, Err *e)
+{
+    *buf = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_sys(e, ERR_INPUT, errno, "%s", path);
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+    }
+    size_t size = (size_t)st.st_size;
+    unsigned char *p = malloc(size ? size : 1);
+    if (!p) {
+        fclose(f);
+        return err_set(e, ERR_RUNTIME, "%s: out of memory", path);
+    }
+    size_t got = fread(p, 1, size, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad || got != size) {
+        free(p);
+        return err_set(e, ERR_INPUT, "%s:%zu: read error", path, got);
+    }
+    *buf = p;
+    *n = size;
+    return ERR_OK;
+}
+
+/* Magic, version, size and checksum, before any field is read. */
+static int check_frame(In *in)
+{
+    if (in->n < 8 || memcmp(in->p, CHECKPOINT_MAGIC, 8) != 0)
+        return in_fail(in, 0, "not a moespec checkpoint (bad magic)");
+    in->at = 8;
+    uint32_t version = get_u32(in);
+    if (!in->rc && version != CHECKPOINT_VERSION) {
+        char what[120];
+        snprintf(what, sizeof what, "checkpoint version %u; this moespec reads version %u",
+                 version, CHECKPOINT_VERSION);
+        return in_fail(in, 8, what);
+    }
+    uint64_t size = get_u64(in);
+    if (in->rc)
+        return in->rc;
+    if (size != (uint64_t)in->n) {
+        char what[120];
+        snprintf(what, sizeof what, "truncated or extended: %zu bytes, header says %llu", in->n,
+                 (unsigned long long)size);
+        return in_fail(in, in->n < size ? in->n : (size_t)size, what);
+    }
+    if (in->n < HEADER_BYTES + 8)
+        return in_fail(in, in->n, "truncated checkpoint");
+    uint64_t stored = 0;
+    for (int i = 0; i < 8; i++)
+        stored |= (uint64_t)in->p[in->n - 8 + (size_t)i] << (8 * i);
+    if (stored != tracehash(in->p, in->n - 8))
+        return in_fail(in, in->n - 8, "checksum mismatch: the checkpoint is corrupt");
+    in->n -= 8; /* the fields end at the checksum */
+    return ERR_OK;
+}
+
+int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
+{
+    memset(ck, 0, sizeof *ck);
+    unsigned char *buf;
+    size_t n;
+    int rc = read_whole(path, &buf, &n, e);
+    if (rc)
+        return rc;
+    In in = {buf, n, 0, path, e, ERR_OK};
+    if (!check_frame(&in)) {
+        ck->arch = (Arch)get_int(&in, 4, 0, ARCH_COUNT - 1, "architecture");
+        get_settings(&in, ck);
+        get_model_config(&in, ck);
+        get_data(&in, ck);
+        get_progress(&in, ck);
+        get_model(&in, ck);
+        get_history(&in, ck);
+        if (!in.rc && in.at != in.n)
+            in_fail(&in, in.at, "unexpected bytes after the history");
+    }
+    free(buf);
+    if (in.rc)
+        checkpoint_free(ck);
+    return in.rc;
+}
+
+void checkpoint_free(Checkpoint *ck)
+{
+    free(ck->params);
+    free(ck->adam_m);
+    free(ck->adam_v);
+    free(ck->hist);
+    memset(ck, 0, sizeof *ck);
+}
+
+int checkpoint_check_data(const Checkpoint *ck, const char *path, const TrainData *d, Err *e)
+{
+    const TrainConfig *c = &ck->cfg;
+    if (d->fingerprint != ck->fingerprint)
+        return err_set(e, ERR_INPUT,
+                       "%s: trained on another trace set (%s, fingerprint %016llx); "
+                       "--data has fingerprint %016llx", path, c->data,
+                       (unsigned long long)ck->fingerprint, (unsigned long long)d->fingerprint);
+    uint64_t vf = d->vts && d->vts != d->ts ? traceset_fingerprint(d->vts) : 0;
+    if (vf != ck->val_fingerprint)
+        return err_set(e, ERR_INPUT, "%s: validated on %s; this invocation's validation set "
+                       "differs", path, c->val_data[0] ? c->val_data : "a split of --data");
+    return ERR_OK;
+}
+
+static int same_model_config(const ModelConfig *a, const ModelConfig *b)
+{
+    return a->arch == b->arch && a->D == b->D && a->W == b->W && a->E == b->E && a->K == b->K &&
+           a->L == b->L && a->use_layer_id == b->use_layer_id && a->window == b->window &&
+           a->dropout == b->dropout && a->seed == b->seed && a->clip == b->clip &&
+           !memcmp(&a->adamw, &b->adamw, sizeof a->adamw);
+}
+
+int checkpoint_restore(const Checkpoint *ck, const char *path, Run *r, Err *e)
+{
+    Model *m = r->model;
+    if (r->arch != ck->arch || !same_model_config(&r->mcfg, &ck->mcfg) ||
+        m->n_params != ck->n_params)
+        return err_set(e, ERR_INPUT, "%s: the %s model of this invocation differs from the "
+                       "checkpoint's", path, arch_name(ck->arch));
+    if (r->steps_per_epoch != ck->steps_per_epoch)
+        return err_set(e, ERR_INPUT, "%s: %lld steps per epoch here, %lld in the checkpoint",
+                       path, (long long)r->steps_per_epoch, (long long)ck->steps_per_epoch);
+    EvalRow *hist = malloc((size_t)(ck->n_hist ? ck->n_hist : 1) * sizeof *hist);
+    if (!hist)
+        return err_set(e, ERR_RUNTIME, "%s: out of memory", path);
+    memcpy(hist, ck->hist, (size_t)ck->n_hist * sizeof *hist);
+    free(r->hist);
+    r->hist = hist;
+    r->cap_hist = ck->n_hist ? ck->n_hist : 1;
+    r->n_hist = ck->n_hist;
+    memcpy(model_block(m, MODEL_PARAMS), ck->params, ck->n_params * sizeof(float));
+    memcpy(model_block(m, MODEL_ADAM_M), ck->adam_m, ck->n_params * sizeof(float));
+    memcpy(model_block(m, MODEL_ADAM_V), ck->adam_v, ck->n_params * sizeof(float));
+    m->rng = ck->rng;
+    m->adam_step = ck->adam_step;
+    r->lr = ck->cfg.lr[ck->arch];
+    r->planned_steps = ck->planned_steps;
+    r->eval_every = ck->cfg.eval_every;
+    r->step = ck->step;
+    r->samples = ck->samples;
+    r->cursor = ck->cursor;
+    r->last_lr = ck->last_lr;
+    r->loss_sum = ck->loss_sum;
+    r->loss_n = ck->loss_n;
+    r->interval_samples = ck->interval_samples;
+    r->interval_train_s = ck->interval_train_s;
+    r->start_time = run_now() - ck->wall_s;
+    r->best_step = ck->best_step;
+    r->best_recall_K = ck->best_recall_K;
+    r->state = ck->state;
+    return ERR_OK;
+}
