@@ -107,8 +107,7 @@ int model_create(const ModelConfig *cfg, size_t max_batch, Model **out, Err *e)
     *out = NULL;
     const ModelOps *ops = arch_ops(cfg->arch);
     if (!ops)
-        return err_set(e, ERR_USAGE, "model: architecture '%s' is not built yet",
-                       arch_name(cfg->arch));
+        return err_set(e, ERR_USAGE, "model: unknown architecture %d", (int)cfg->arch);
     int rc = config_check(cfg, ops, max_batch, e);
     if (rc)
         return rc;

@@ -65,7 +65,7 @@ typedef struct ModelConfig {
 /* SPEC 5 defaults for an architecture on data of shape (D, E, K, L). */
 void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L);
 
-/* Parameters a configuration has (0 for an architecture not built yet). */
+/* Parameters a configuration has (0 for an unknown architecture). */
 size_t model_config_param_count(const ModelConfig *c);
 
 /* One batch as the trainer hands it over. The arrays are the caller's and
@@ -141,7 +141,7 @@ struct Model {
 
 /* Builds a model for batches of up to max_batch rows with the pinned
  * initialisation of SPEC 5 drawn from cfg->seed. ERR_USAGE for a bad
- * configuration or an architecture not built yet; ERR_RUNTIME when memory
+ * configuration or an unknown architecture; ERR_RUNTIME when memory
  * runs out. */
 int model_create(const ModelConfig *cfg, size_t max_batch, Model **out, Err *e);
 void model_free(Model *m);
