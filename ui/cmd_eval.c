@@ -11,15 +11,14 @@
 #include "config.h"
 
 #include <cblas.h>
-#include <dirent.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_export.h"
 #include "commands.h"
 #include "opts.h"
-#include "train/export.h"
 #include "train_resume.h"
 
 static const char eval_usage[] =
@@ -100,21 +99,6 @@ static int parse_eval_args(int argc, char **argv, EvalArgs *a)
         if (resume_add(&a->set, argv[i]))
             return ERR_USAGE;
     return -1;
-}
-
-static int export_dir_usable(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 1;
-    struct dirent *ent;
-    int empty = 1;
-    while (empty && (ent = readdir(d)))
-        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
-    closedir(d);
-    if (!empty)
-        fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
-    return empty;
 }
 
 /* The trace set's fingerprint, for deciding which samples to evaluate. */
@@ -214,21 +198,10 @@ static void print_run(const Run *r, int K)
 static int export_runs(const char *dir, const TrainConfig *cfg, const TrainData *d,
                        const Run *runs, int n, int argc, char **argv)
 {
-    char cmdline[8192];
-    size_t used = (size_t)snprintf(cmdline, sizeof cmdline, "moespec");
-    for (int i = 0; i < argc && used < sizeof cmdline; i++)
-        used += (size_t)snprintf(cmdline + used, sizeof cmdline - used, " %s", argv[i]);
     const Run *list[ARCH_COUNT];
     for (int i = 0; i < n; i++)
         list[i] = &runs[i];
-    ExportInfo info = {PACKAGE_VERSION, cmdline, openblas_get_corename(),
-                       openblas_get_num_threads()};
-    Err e;
-    err_clear(&e);
-    if (export_write(dir, cfg, d, list, n, &info, &e))
-        return opt_report(&e);
-    fprintf(stderr, "moespec: exported CSV files to %s\n", dir);
-    return 0;
+    return cli_export_runs(dir, cfg, d, list, n, argc, argv);
 }
 
 /* Evaluates every checkpoint of a (they share one configuration) on one
@@ -285,7 +258,7 @@ int cmd_eval(int argc, char **argv)
     int rc = parse_eval_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
-    if (a.export_dir && !export_dir_usable(a.export_dir))
+    if (a.export_dir && !cli_export_dir_usable(a.export_dir))
         return 1;
     rc = eval_all(&a, argc - 1, argv + 1);
     resume_free(&a.set);

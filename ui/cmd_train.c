@@ -15,16 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <dirent.h>
 #include <unistd.h>
 
+#include "cli_export.h"
 #include "commands.h"
 #include "dashboard.h"
 #include "demo_data.h"
 #include "headless.h"
 #include "opts.h"
 #include "train_resume.h"
-#include "train/export.h"
 #include "train/trainer.h"
 
 static const char train_usage[] =
@@ -278,45 +277,13 @@ static int parse_train_args(int argc, char **argv, TrainArgs *a)
     return -1; /* parsed; go on */
 }
 
-/* SPEC 8: the export directory must not exist or be empty; checked before
- * training so a long run does not end in a refusal. */
-static int export_dir_usable(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return 1;
-    struct dirent *ent;
-    int empty = 1;
-    while (empty && (ent = readdir(d)))
-        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
-    closedir(d);
-    if (!empty)
-        fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
-    return empty;
-}
-
-static void join_cmdline(char *buf, size_t size, int argc, char **argv)
-{
-    size_t n = (size_t)snprintf(buf, size, "moespec");
-    for (int i = 0; i < argc && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, " %s", argv[i]);
-}
-
 static int train_export(Trainer *t, const char *dir, int argc, char **argv)
 {
     const Run *runs[ARCH_COUNT];
     for (int i = 0; i < trainer_n_runs(t); i++)
         runs[i] = trainer_run(t, i);
-    char cmdline[8192];
-    join_cmdline(cmdline, sizeof cmdline, argc, argv);
-    ExportInfo info = {PACKAGE_VERSION, cmdline, openblas_get_corename(),
-                       openblas_get_num_threads()};
-    Err e;
-    err_clear(&e);
-    if (export_write(dir, trainer_config(t), trainer_data(t), runs, trainer_n_runs(t), &info, &e))
-        return opt_report(&e);
-    fprintf(stderr, "moespec: exported CSV files to %s\n", dir);
-    return 0;
+    return cli_export_runs(dir, trainer_config(t), trainer_data(t), runs, trainer_n_runs(t),
+                           argc, argv);
 }
 
 static void print_start(const Trainer *t, FILE *out)
@@ -376,7 +343,7 @@ static int make_trainer(TrainArgs *a, Trainer **out)
 static int run_trainer(TrainArgs *a, Trainer *t, FILE *log, int argc, char **argv)
 {
     char cmdline[8192];
-    join_cmdline(cmdline, sizeof cmdline, argc - 1, argv + 1);
+    cli_join_cmdline(cmdline, sizeof cmdline, argc - 1, argv + 1);
     trainer_set_export_info(t, PACKAGE_VERSION, cmdline);
     if (!a->headless) {
         if (log)
@@ -407,7 +374,7 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "moespec: no terminal: use --headless\n");
         return ERR_USAGE;
     }
-    if (a.headless && a.export_dir && !export_dir_usable(a.export_dir))
+    if (a.headless && a.export_dir && !cli_export_dir_usable(a.export_dir))
         return 1;
     Err e;
     err_clear(&e);
