@@ -18,82 +18,10 @@
 #include "test_util.h"
 
 #include "data/checksum.h"
-#include "data/profile.h"
-#include "data/synth.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 
-typedef struct Fixture {
-    char dir[1024];  /* scratch */
-    char data[1100]; /* a small generated set */
-} Fixture;
-
-static int setup(void **state)
-{
-    static Fixture f;
-    snprintf(f.dir, sizeof f.dir, "%.1000s", test_tmpdir("ckpt"));
-    snprintf(f.data, sizeof f.data, "%.1000s/set", f.dir);
-    SynthConfig cfg;
-    Err e;
-    if (profile_lookup("demo", &cfg, &e))
-        return -1;
-    cfg.experts = 8;
-    cfg.top_k = 2;
-    cfg.layers = 4;
-    cfg.dim = 16;
-    cfg.seqs = 24;
-    cfg.seq_len = 32;
-    cfg.dtype = DTYPE_F32;
-    if (synth_write(&cfg, 5, f.data, NULL, NULL, &e)) {
-        print_error("synth_write: %s\n", e.msg);
-        return -1;
-    }
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void small_config(TrainConfig *c, const char *data, Arch arch)
-{
-    train_config_default(c);
-    snprintf(c->data, sizeof c->data, "%.2000s", data);
-    c->n_archs = 1;
-    c->archs[0] = arch;
-    c->batch = 64;
-    c->max_steps = 30;
-    c->eval_every = 10;
-    c->window = 8;
-    c->threads = 1;
-}
-
-static Trainer *make_trainer(const TrainConfig *c)
-{
-    Trainer *t = NULL;
-    Err e;
-    err_clear(&e);
-    if (trainer_create(c, &t, &e))
-        print_error("trainer_create: %s\n", e.msg);
-    assert_non_null(t);
-    return t;
-}
-
-static void run_worker(Trainer *t)
-{
-    Err e;
-    err_clear(&e);
-    assert_int_equal(trainer_start(t, 0, &e), 0);
-    int rc = trainer_join(t, &e);
-    if (rc)
-        print_error("trainer_join: %s\n", e.msg);
-    assert_int_equal(rc, 0);
-}
+#include "test_train_fixture.h"
 
 static void load_ok(const char *path, Checkpoint *ck)
 {
@@ -464,6 +392,8 @@ static void test_stop_with_checkpoints(void **state)
     checkpoint_free(&ck);
     trainer_free(t);
 }
+
+static int setup(void **state) { return train_fixture_setup(state, "ckpt", 5); }
 
 int main(void)
 {

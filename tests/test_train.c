@@ -13,76 +13,10 @@
 
 #include "test_util.h"
 
-#include "data/profile.h"
-#include "data/synth.h"
 #include "train/export.h"
 #include "train/trainer.h"
 
-typedef struct Fixture {
-    char dir[1024];   /* scratch */
-    char data[1100];  /* a small generated set */
-} Fixture;
-
-static int setup(void **state)
-{
-    static Fixture f;
-    snprintf(f.dir, sizeof f.dir, "%.1000s", test_tmpdir("train"));
-    snprintf(f.data, sizeof f.data, "%.1000s/set", f.dir);
-    SynthConfig cfg;
-    Err e;
-    if (profile_lookup("demo", &cfg, &e))
-        return -1;
-    cfg.experts = 8;
-    cfg.top_k = 2;
-    cfg.layers = 4;
-    cfg.dim = 16;
-    cfg.seqs = 24;
-    cfg.seq_len = 32;
-    cfg.dtype = DTYPE_F32;
-    if (synth_write(&cfg, 7, f.data, NULL, NULL, &e)) {
-        print_error("synth_write: %s\n", e.msg);
-        return -1;
-    }
-    *state = &f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    Fixture *f = *state;
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void small_config(TrainConfig *c, const char *data)
-{
-    train_config_default(c);
-    snprintf(c->data, sizeof c->data, "%.2000s", data);
-    c->n_archs = 1; /* simple alone, unless a test asks for more */
-    c->archs[0] = ARCH_SIMPLE;
-    c->batch = 64;
-    c->max_steps = 30;
-    c->eval_every = 10;
-    c->threads = 1;
-}
-
-/* Trains c to the end on the worker thread; returns the trainer. */
-static Trainer *train_to_end(const TrainConfig *c)
-{
-    Trainer *t = NULL;
-    Err e;
-    err_clear(&e);
-    if (trainer_create(c, &t, &e))
-        print_error("trainer_create: %s\n", e.msg);
-    assert_non_null(t);
-    assert_int_equal(trainer_start(t, 0, &e), 0);
-    int rc = trainer_join(t, &e);
-    if (rc)
-        print_error("trainer_join: %s\n", e.msg);
-    assert_int_equal(rc, 0);
-    return t;
-}
+#include "test_train_fixture.h"
 
 /* Ensure that a run trains its planned steps, evaluates every eval_every
  * steps and at the end, and keeps rates ordered cover <= recall <= hit. */
@@ -90,7 +24,7 @@ static void test_run_reaches_done(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *t = train_to_end(&c);
     const Run *r = trainer_run(t, 0);
     assert_int_equal(r->state, RUN_DONE);
@@ -122,7 +56,7 @@ static void test_deterministic(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *a = train_to_end(&c), *b = train_to_end(&c);
     const Run *ra = trainer_run(a, 0), *rb = trainer_run(b, 0);
     assert_int_equal(ra->n_hist, rb->n_hist);
@@ -139,7 +73,7 @@ static void test_seed_matters(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *a = train_to_end(&c);
     c.seed = 2;
     Trainer *b = train_to_end(&c);
@@ -180,7 +114,7 @@ static void test_nonfinite_halts(void **state)
     snprintf(dir, sizeof dir, "%s/overflow", f->dir);
     write_overflow_set(dir);
     TrainConfig c;
-    small_config(&c, dir);
+    small_config(&c, dir, ARCH_SIMPLE);
     c.batch = 8;
     Trainer *t = train_to_end(&c);
     const Run *r = trainer_run(t, 0);
@@ -217,7 +151,7 @@ static void test_pause_resume(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     c.max_steps = 400;
     c.eval_every = 100;
     Trainer *t = NULL;
@@ -249,7 +183,7 @@ static void test_stop(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     c.max_steps = 1000000;
     Trainer *t = NULL;
     Err e;
@@ -278,7 +212,7 @@ static void test_export_files(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *t = train_to_end(&c);
     const Run *runs[1] = {trainer_run(t, 0)};
     ExportInfo info = {"test", "moespec test", "none", 1};
@@ -306,7 +240,7 @@ static void test_three_archs(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     c.n_archs = 3;
     c.archs[0] = ARCH_SIMPLE, c.archs[1] = ARCH_HYBRID, c.archs[2] = ARCH_COMPLEX;
     c.window = 12; /* 32 tokens per sequence: the last window of each is padded */
@@ -343,7 +277,7 @@ static void test_export_request(void **state)
 {
     Fixture *f = *state;
     TrainConfig c;
-    small_config(&c, f->data);
+    small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *t = NULL;
     Err e;
     assert_int_equal(trainer_create(&c, &t, &e), 0);
@@ -366,6 +300,8 @@ static void test_export_request(void **state)
     snapshot_free(&s);
     trainer_free(t);
 }
+
+static int setup(void **state) { return train_fixture_setup(state, "train", 7); }
 
 int main(void)
 {

@@ -2,7 +2,7 @@
 check_PROGRAMS += tests/test_train tests/test_batcher
 TESTS += tests/test_train tests/test_batcher
 THREADED_TESTS += tests/test_train
-tests_test_train_SOURCES = tests/test_train.c
+tests_test_train_SOURCES = tests/test_train.c tests/test_train_fixture.h
 tests_test_train_CFLAGS = $(TEST_CFLAGS)
 tests_test_train_LDADD = $(CORE_LIBS) $(TEST_EXT)
 tests_test_batcher_SOURCES = tests/test_batcher.c
@@ -14,7 +14,7 @@ EXTRA_DIST += tests/train_e2e.sh
 check_PROGRAMS += tests/test_checkpoint
 TESTS += tests/test_checkpoint
 THREADED_TESTS += tests/test_checkpoint
-tests_test_checkpoint_SOURCES = tests/test_checkpoint.c
+tests_test_checkpoint_SOURCES = tests/test_checkpoint.c tests/test_train_fixture.h
 tests_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_test_checkpoint_LDADD = $(CORE_LIBS) $(TEST_EXT)
 TESTS += tests/ckpt_e2e.sh
