@@ -38,7 +38,7 @@ expect_step_past $s "$(tmux_step $s)" "the step advances"
 tmux_keys $s '?'
 expect_screen $s 'any key closes this help' "? opens the help"
 for pair in 'space +pause/resume the shown run' 'P +pause/resume all runs' \
-    '1 +show the simple run' '2 +show the hybrid run' '3 +show the complex run' \
+    '1\.\.9 +show run N, in --arch order' \
     'Tab +show the next run' 'c +checkpoint the shown run' 'C +checkpoint all runs' \
     'e +export CSV for all runs' 'v +compare view' '← +move the k cursor left' \
     '→ +move the k cursor right' '\[ +previous layer' '\] +next layer' \

@@ -80,13 +80,13 @@ static void test_epoch_covers_once(void **state)
         mask[s] = s != 3;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, mask, 0, 7, 1, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, mask, 0, 7, 1, 0, &b, &e), 0);
     int64_t want = 0;
     for (int s = 0; s < SEQS; s++)
         want += s != 3 ? seq_len(s) * L : 0;
     assert_int_equal(batcher_n_samples(b), want);
     SampleBatch sb;
-    assert_int_equal(sample_batch_alloc(&sb, 7, D, K, &e), 0);
+    assert_int_equal(sample_batch_alloc(&sb, 7, D, K, 0, &e), 0);
     static int seen[SEQS * 32 * L];
     memset(seen, 0, sizeof seen);
     BatchCursor c = {0};
@@ -112,7 +112,7 @@ static void take(Batcher *b, uint64_t seed, BatchCursor *c, int n, int *out)
 {
     SampleBatch sb;
     Err e;
-    assert_int_equal(sample_batch_alloc(&sb, 5, D, K, &e), 0);
+    assert_int_equal(sample_batch_alloc(&sb, 5, D, K, 0, &e), 0);
     for (int i = 0; i < n; i++) {
         int done;
         assert_int_equal(batcher_next_train(b, seed, c, &sb, &done, &e), 0);
@@ -129,8 +129,8 @@ static void test_order_and_resume(void **state)
     Fixture *f = *state;
     Batcher *a, *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, &a, &e), 0);
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, 0, &a, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 5, 1, 0, &b, &e), 0);
     int64_t spe = batcher_steps_per_epoch(a);
     static int x[400 * 5], y[400 * 5], z[400 * 5];
     BatchCursor ca = {0}, cb = {0};
@@ -156,10 +156,10 @@ static void test_targets_lookahead(void **state)
     Fixture *f = *state;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 1, 16, 1, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 1, 16, 1, 0, &b, &e), 0);
     assert_int_equal(batcher_n_samples(b), (int64_t)(5 * SEQS + SEQS * (SEQS - 1) / 2) * (L - 1));
     SampleBatch sb;
-    assert_int_equal(sample_batch_alloc(&sb, 16, D, K, &e), 0);
+    assert_int_equal(sample_batch_alloc(&sb, 16, D, K, 0, &e), 0);
     int64_t pos = 0, total = 0;
     for (;;) {
         assert_int_equal(batcher_next_eval(b, &pos, &sb, &e), 0);
@@ -189,13 +189,13 @@ static void test_eval_subset(void **state)
     Fixture *f = *state;
     Batcher *b;
     Err e;
-    assert_int_equal(batcher_open(f->ts, NULL, 0, 8, 1, &b, &e), 0);
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 8, 1, 0, &b, &e), 0);
     int got[2][37];
     for (int round = 0; round < 2; round++) {
         assert_int_equal(batcher_limit_eval(b, 37, 5, &e), 0);
         assert_int_equal(batcher_n_eval(b), 37);
         SampleBatch sb;
-        assert_int_equal(sample_batch_alloc(&sb, 8, D, K, &e), 0);
+        assert_int_equal(sample_batch_alloc(&sb, 8, D, K, 0, &e), 0);
         int64_t pos = 0;
         int n = 0;
         do {
@@ -242,11 +242,11 @@ static void test_windows(void **state)
     Fixture *f = *state;
     Batcher *b;
     Err e;
-    enum { W = 4 };
-    assert_int_equal(batcher_open(f->ts, NULL, 1, 10, W, &b, &e), 0);
+    enum { W = 4, A = 4 };
+    assert_int_equal(batcher_open(f->ts, NULL, 1, 10, W, A, &b, &e), 0);
     assert_int_equal(batcher_batch_rows(b), 8); /* 10 samples: two whole windows */
     SampleBatch sb;
-    assert_int_equal(sample_batch_alloc(&sb, batcher_batch_rows(b), D, K, &e), 0);
+    assert_int_equal(sample_batch_alloc(&sb, batcher_batch_rows(b), D, K, A, &e), 0);
     static int seen[SEQS * 32 * L];
     memset(seen, 0, sizeof seen);
     BatchCursor c = {0};
@@ -269,9 +269,12 @@ static void test_windows(void **state)
                 const float *p = x - D;
                 assert_true((int)p[0] == s && (int)p[1] == t - 1 && (int)p[2] == l);
             }
-            for (int fu = 1; fu <= BATCH_FUTURE; fu++)
+            assert_int_equal(sb.seq[r], s);
+            assert_int_equal(sb.pos[r], t);
+            assert_int_equal(sb.layer[r], l);
+            for (int fu = 1; fu <= A; fu++)
                 for (int k = 0; k < K; k++)
-                    assert_int_equal(sb.future[(r * BATCH_FUTURE + fu - 1) * K + k],
+                    assert_int_equal(sb.aux[(r * A + fu - 1) * K + k],
                                      t + fu < seq_len(s) ? expert_of(s, t + fu, l + 1, k) : -1);
             seen[sample_index(&sb, r)]++;
             valid++;
@@ -293,11 +296,44 @@ static void test_windows(void **state)
     batcher_free(b);
 }
 
+/* Ensure that a batcher asked for the future tokens' targets fills them
+ * for every row also at window 1 (hybrid --window 1 read uninitialised
+ * targets once), and that a batch without room for them is refused. */
+static void test_aux_every_window(void **state)
+{
+    Fixture *f = *state;
+    Batcher *b;
+    Err e;
+    enum { A = 3 };
+    assert_int_equal(batcher_open(f->ts, NULL, 0, 16, 1, A, &b, &e), 0);
+    SampleBatch sb, small;
+    assert_int_equal(sample_batch_alloc(&sb, 16, D, K, A, &e), 0);
+    assert_int_equal(sample_batch_alloc(&small, 16, D, K, A - 1, &e), 0);
+    memset(sb.aux, 0x7f, (size_t)16 * A * K * sizeof *sb.aux); /* poison */
+    int64_t pos = 0;
+    assert_int_equal(batcher_next_eval(b, &pos, &sb, &e), 0);
+    assert_true(sb.n > 0);
+    assert_int_equal(sb.n_aux, A);
+    for (int r = 0; r < sb.n; r++) {
+        int s = (int)sb.seq[r], t = sb.pos[r], l = sb.layer[r];
+        for (int j = 1; j <= A; j++)
+            for (int k = 0; k < K; k++)
+                assert_int_equal(sb.aux[(r * A + j - 1) * K + k],
+                                 t + j < seq_len(s) ? expert_of(s, t + j, l, k) : -1);
+    }
+    pos = 0;
+    assert_int_equal(batcher_next_eval(b, &pos, &small, &e), ERR_USAGE);
+    sample_batch_free(&small);
+    sample_batch_free(&sb);
+    batcher_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_epoch_covers_once), cmocka_unit_test(test_order_and_resume),
         cmocka_unit_test(test_targets_lookahead), cmocka_unit_test(test_eval_subset),
+        cmocka_unit_test(test_aux_every_window),
         cmocka_unit_test(test_split),             cmocka_unit_test(test_windows),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -300,7 +300,7 @@ static void resume_case(const Fixture *f, Arch arch, int64_t stop_at)
                      a->hist[i].val_ce, b->hist[i].val_ce);
     assert_int_equal(a->best_step, b->best_step);
     if (arch == ARCH_HYBRID)
-        assert_memory_equal(a->future, b->future, sizeof a->future);
+        assert_memory_equal(a->aux, b->aux, sizeof a->aux);
     checkpoint_free(&ck);
     trainer_free(second);
     trainer_free(whole);
@@ -371,7 +371,7 @@ static void test_stop_with_checkpoints(void **state)
     assert_int_equal(trainer_start(t, 0, &e), 0);
     struct timespec ts = {0, 50 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    trainer_request_stop_with_checkpoints(t);
+    control_request_stop_with_checkpoints(trainer_control(t));
     assert_int_equal(trainer_join(t, &e), 0);
     snprintf(path, sizeof path, "%s/simple.ckpt", dir);
     Checkpoint ck;
@@ -379,16 +379,15 @@ static void test_stop_with_checkpoints(void **state)
     assert_int_equal(ck.step, trainer_run(t, 0)->step);
     assert_true(ck.step > 0);
     assert_int_equal(ck.state, RUN_RUNNING);
-    Snapshot snap;
-    assert_int_equal(snapshot_init(&snap, 8, 2, 4, 16, &e), 0);
+    SnapshotBuf snap = {NULL, 0};
     assert_int_equal(snapshot_read(trainer_box(t), &snap), 1);
-    assert_true(snap.finished);
-    assert_int_equal(snap.runs[0].step, ck.step);
-    assert_int_equal(snap.runs[0].steps_since_checkpoint, 0);
+    assert_true(snap.s->finished);
+    assert_int_equal(snap.s->runs[0].step, ck.step);
+    assert_int_equal(snap.s->runs[0].steps_since_checkpoint, 0);
     char want[1400];
     snprintf(want, sizeof want, "checkpoint %s", path);
-    assert_string_equal(snap.message, want);
-    snapshot_free(&snap);
+    assert_string_equal(snap.s->message, want);
+    snapshot_buf_free(&snap);
     checkpoint_free(&ck);
     trainer_free(t);
 }

@@ -208,7 +208,7 @@ static void test_complex_errors(void **state)
     double loss;
     assert_int_equal(model_forward(m, &b, t, 1, &loss, &e), 0);
     assert_true(isfinite(loss));
-    assert_null(model_future_scores(m));
+    assert_null(model_aux_scores(m));
     model_free(m);
 
     /* simple has no windows: padding rows are refused there */
@@ -220,7 +220,7 @@ static void test_complex_errors(void **state)
     assert_non_null(strstr(e.msg, "simple takes no padding (batch row 7)"));
     valid[7] = 1;
     assert_int_equal(model_forward(m, &b, t, 1, &loss, &e), 0);
-    assert_null(model_future_scores(m));
+    assert_null(model_aux_scores(m));
     model_free(m);
 }
 

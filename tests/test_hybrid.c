@@ -171,12 +171,12 @@ static void test_hybrid_errors(void **state)
     assert_int_equal(model_forward(m, &b, s.targets, 1, NULL, &e), ERR_INPUT);
     assert_non_null(strstr(e.msg, "batch row 3: expert id 7"));
     s.targets[3 * K + 1] = 2;
-    b.future = NULL;
+    b.aux_targets = NULL;
     assert_int_equal(model_forward(m, &b, s.targets, 1, NULL, &e), ERR_USAGE);
     assert_non_null(strstr(e.msg, "hybrid needs the future"));
     assert_int_equal(model_forward(m, &b, NULL, 0, NULL, &e), 0); /* scores only: fine */
-    b.future = s.future;
-    int32_t *f = s.future + (4 * MODEL_FUTURE + 3) * K; /* row 4, t+4: absent */
+    b.aux_targets = s.future;
+    int32_t *f = s.future + (4 * HYBRID_AHEAD + 3) * K; /* row 4, t+4: absent */
     assert_true(f[0] == -1);
     f[1] = 2;
     assert_int_equal(model_forward(m, &b, s.targets, 1, NULL, &e), ERR_INPUT);
@@ -215,7 +215,7 @@ static void test_hybrid_errors(void **state)
 #define TOY_ROWS (8 * TOY_T)
 typedef struct {
     float x[TOY_ROWS * 16];
-    int32_t layer[TOY_ROWS], targets[TOY_ROWS * 2], future[TOY_ROWS * MODEL_FUTURE * 2];
+    int32_t layer[TOY_ROWS], targets[TOY_ROWS * 2], future[TOY_ROWS * HYBRID_AHEAD * 2];
 } HToy;
 
 static void toy_experts(int sym, int32_t *t)
@@ -235,9 +235,9 @@ static void toy_fill(HToy *h, Rng *r)
                 h->x[row * 16 + d] = (d == sym ? 2.0f : 0.0f) + 0.1f * (float)rng_normal(r);
             h->layer[row] = w % 2;
             toy_experts(sym, h->targets + row * 2);
-            for (int j = 0; j < MODEL_FUTURE; j++)
+            for (int j = 0; j < HYBRID_AHEAD; j++)
                 toy_experts(cycle[(start + t + 1 + j) % 6],
-                            h->future + (row * MODEL_FUTURE + j) * 2);
+                            h->future + (row * HYBRID_AHEAD + j) * 2);
         }
     }
 }
@@ -261,7 +261,7 @@ static void test_hybrid_learns(void **state)
     double first = 0.0, last = 0.0;
     for (int step = 0; step < 300; step++) {
         toy_fill(&h, &r);
-        Batch b = {.n = TOY_ROWS, .hidden = h.x, .layer = h.layer, .future = h.future};
+        Batch b = {.n = TOY_ROWS, .hidden = h.x, .layer = h.layer, .aux_targets = h.future};
         double loss;
         assert_int_equal(model_forward(m, &b, h.targets, 1, &loss, &e), 0);
         model_zero_grad(m);
@@ -271,19 +271,19 @@ static void test_hybrid_learns(void **state)
         last = loss;
     }
     toy_fill(&h, &r);
-    Batch b = {.n = TOY_ROWS, .hidden = h.x, .layer = h.layer, .future = h.future};
+    Batch b = {.n = TOY_ROWS, .hidden = h.x, .layer = h.layer, .aux_targets = h.future};
     assert_int_equal(model_forward(m, &b, NULL, 0, NULL, &e), 0);
-    const float *u = model_future_scores(m);
+    const float *u = model_aux_scores(m);
     int right = 0, total = 0;
     for (int row = 0; row < TOY_ROWS; row++) {
         if (row % TOY_T == 0)
             continue; /* the window's first token has seen no transition yet */
-        const float *s = u + (size_t)row * MODEL_FUTURE * 9; /* offset t+1 */
+        const float *s = u + (size_t)row * HYBRID_AHEAD * 9; /* offset t+1 */
         int best = 0;
         for (int x = 1; x < 9; x++)
             best = s[x] > s[best] ? x : best;
-        right += best == h.future[row * MODEL_FUTURE * 2] ||
-                 best == h.future[row * MODEL_FUTURE * 2 + 1];
+        right += best == h.future[row * HYBRID_AHEAD * 2] ||
+                 best == h.future[row * HYBRID_AHEAD * 2 + 1];
         total++;
     }
     print_message("  toy cycle: loss %.4f -> %.4f, t+1 hit@1 %d/%d\n", first, last, right,

@@ -14,6 +14,7 @@
 #include "test_util.h"
 
 #include "train/export.h"
+#include "models/hybrid.h"
 #include "train/trainer.h"
 
 #include "test_train_fixture.h"
@@ -131,11 +132,11 @@ static void sleep_ms(int ms)
 }
 
 /* Waits until the published snapshot satisfies want(); fails after 20 s. */
-static void wait_snapshot(Trainer *t, Snapshot *s, int (*want)(const Snapshot *))
+static void wait_snapshot(Trainer *t, SnapshotBuf *s, int (*want)(const Snapshot *))
 {
     for (int i = 0; i < 2000; i++) {
         snapshot_read(trainer_box(t), s);
-        if (want(s))
+        if (s->s && want(s->s))
             return;
         sleep_ms(10);
     }
@@ -157,24 +158,26 @@ static void test_pause_resume(void **state)
     Trainer *t = NULL;
     Err e;
     assert_int_equal(trainer_create(&c, &t, &e), 0);
-    trainer_set_paused(t, -1, 1);
+    TrainControl *ctl = trainer_control(t);
+    control_set_paused(ctl, -1, 1);
     assert_int_equal(trainer_start(t, 0, &e), 0);
-    Snapshot s;
-    assert_int_equal(snapshot_init(&s, 8, 2, 4, 16, &e), 0);
+    SnapshotBuf s = {NULL, 0};
     wait_snapshot(t, &s, is_paused);
-    int64_t step = s.runs[0].step;
+    int64_t step = s.s->runs[0].step;
     sleep_ms(150);
     snapshot_read(trainer_box(t), &s);
-    assert_int_equal(s.runs[0].step, step);
-    assert_true(trainer_is_paused(t, 0));
-    trainer_set_paused(t, 0, 0);
+    assert_int_equal(s.s->runs[0].step, step);
+    assert_true(control_is_paused(ctl, 0));
+    control_set_paused(ctl, 0, 0);
     wait_snapshot(t, &s, is_finished);
-    assert_int_equal(s.runs[0].state, RUN_DONE);
-    assert_int_equal(s.runs[0].step, 400);
-    assert_true(s.runs[0].n_hist >= 4); /* every 100 steps, and at each epoch end */
-    assert_int_equal(s.runs[0].hist[s.runs[0].n_hist - 1].step, 400);
+    const RunSnapshot *rs = &s.s->runs[0];
+    assert_int_equal(rs->state, RUN_DONE);
+    assert_int_equal(rs->step, 400);
+    assert_true(rs->n_hist >= 4); /* every 100 steps, and at each epoch end */
+    assert_int_equal(snap_hist(rs)[rs->n_hist - 1].step, 400);
+    assert_string_equal(rs->arch, "simple");
     assert_int_equal(trainer_join(t, &e), 0);
-    snapshot_free(&s);
+    snapshot_buf_free(&s);
     trainer_free(t);
 }
 
@@ -190,7 +193,7 @@ static void test_stop(void **state)
     assert_int_equal(trainer_create(&c, &t, &e), 0);
     assert_int_equal(trainer_start(t, 0, &e), 0);
     sleep_ms(50);
-    trainer_request_stop(t);
+    control_request_stop(trainer_control(t));
     assert_int_equal(trainer_join(t, &e), 0);
     const Run *r = trainer_run(t, 0);
     assert_true(r->step < 1000000);
@@ -200,7 +203,7 @@ static void test_stop(void **state)
 
 static int file_exists(const char *dir, const char *name)
 {
-    char p[4400];
+    char p[8200];
     struct stat st;
     snprintf(p, sizeof p, "%s/%s", dir, name);
     return stat(p, &st) == 0;
@@ -215,7 +218,7 @@ static void test_export_files(void **state)
     small_config(&c, f->data, ARCH_SIMPLE);
     Trainer *t = train_to_end(&c);
     const Run *runs[1] = {trainer_run(t, 0)};
-    ExportInfo info = {"test", "moespec test", "none", 1};
+    ExportInfo info = {"test", "moespec test"};
     char out[4200];
     snprintf(out, sizeof out, "%s/export", f->dir);
     Err e;
@@ -255,14 +258,18 @@ static void test_three_archs(void **state)
         for (int64_t j = 0; j < ra->n_hist; j++)
             assert_true(rows_equal_but_time(&ra->hist[j], &rb->hist[j]));
         /* every validation sample once per evaluation, padding excluded */
-        assert_int_equal(ra->last.n, batcher_n_eval(trainer_data(a)->val[ra->view]));
+        assert_int_equal(ra->last.n, batcher_n_eval(trainer_data(a)->views[ra->view].val));
         assert_int_equal(ra->last.n, trainer_run(a, 0)->last.n);
     }
     const Run *h = trainer_run(a, 1);
-    assert_true(h->has_future && !trainer_run(a, 0)->has_future);
-    for (int o = 0; o < BATCH_FUTURE; o++)
-        assert_true(h->future[o].n > 0 && h->future[o].hit1 >= 0.0 && h->future[o].hit1 <= 1.0);
-    assert_true(h->future[0].n > h->future[3].n); /* fewer tokens have a t+4 */
+    assert_true(h->n_aux == HYBRID_AHEAD && trainer_run(a, 0)->n_aux == 0);
+    assert_int_equal(trainer_run(a, 2)->n_aux, 0);
+    /* the three architectures read three views: per token, windows with
+     * and without the future targets (only the hybrid asks for them) */
+    assert_int_equal(trainer_data(a)->n_views, 3);
+    for (int o = 0; o < h->n_aux; o++)
+        assert_true(h->aux[o].n > 0 && h->aux[o].hit1 >= 0.0 && h->aux[o].hit1 <= 1.0);
+    assert_true(h->aux[0].n > h->aux[3].n); /* fewer tokens have a t+4 */
     trainer_free(a);
     trainer_free(b);
 }
@@ -283,21 +290,21 @@ static void test_export_request(void **state)
     assert_int_equal(trainer_create(&c, &t, &e), 0);
     trainer_set_export_info(t, "test", "moespec test");
     assert_int_equal(trainer_start(t, 1, &e), 0);
-    Snapshot s;
-    assert_int_equal(snapshot_init(&s, 8, 2, 4, 16, &e), 0);
-    wait_snapshot(t, &s, is_done);
+    SnapshotBuf buf = {NULL, 0};
+    wait_snapshot(t, &buf, is_done);
     char parent[1200];
     snprintf(parent, sizeof parent, "%.1100s/exports", f->dir);
-    trainer_request_export(t, parent);
-    wait_snapshot(t, &s, has_message);
-    assert_false(s.finished);
+    control_request_export(trainer_control(t), parent);
+    wait_snapshot(t, &buf, has_message);
+    const Snapshot *s = buf.s;
+    assert_false(s->finished);
     const char *prefix = "exported to ";
-    assert_memory_equal(s.message, prefix, strlen(prefix));
-    assert_true(file_exists(s.message + strlen(prefix), "summary.csv"));
-    assert_memory_equal(s.message + strlen(prefix), parent, strlen(parent));
-    trainer_request_stop(t);
+    assert_memory_equal(s->message, prefix, strlen(prefix));
+    assert_true(file_exists(s->message + strlen(prefix), "summary.csv"));
+    assert_memory_equal(s->message + strlen(prefix), parent, strlen(parent));
+    control_request_stop(trainer_control(t));
     assert_int_equal(trainer_join(t, &e), 0);
-    snapshot_free(&s);
+    snapshot_buf_free(&buf);
     trainer_free(t);
 }
 

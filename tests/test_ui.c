@@ -211,7 +211,7 @@ static void test_bars(void **state)
 static void test_key_table_complete(void **state)
 {
     (void)state;
-    const int spec[] = {' ', 'P', '1', '2', '3', '\t', 'c', 'C', 'e', 'v',
+    const int spec[] = {' ', 'P', '1', '\t', 'c', 'C', 'e', 'v',
                         KEY_LEFT, KEY_RIGHT, '[', ']', 'l', '?', 'q'};
     size_t n;
     const KeyBinding *t = keys_table(&n);
@@ -230,58 +230,88 @@ static void test_key_table_complete(void **state)
     assert_string_equal(keys_label(keys_find(KEY_LEFT), &glyphs_unicode), "\u2190");
     assert_string_equal(keys_label(keys_find(KEY_RIGHT), &glyphs_ascii), "Right");
     assert_null(keys_find('x'));
+    for (int key = '2'; key <= '9'; key++) /* one binding for the runs' keys */
+        assert_ptr_equal(keys_find(key), keys_find('1'));
+    assert_null(keys_find('0'));
 }
 
-/* A snapshot of one run (simple) at step 400 of 2000 with two evaluations,
- * on E=60, K=4, L=24. */
-static void make_snapshot(Snapshot *s, int E, int K, int L)
+/* A snapshot of n_runs runs (the first "simple") at step 400 of 2000 with
+ * two evaluations each, laid out as the trainer lays it out. */
+static Snapshot *make_snapshot(SnapshotBuf *b, int E, int K, int L, int n_runs)
 {
     Err e;
-    assert_int_equal(snapshot_init(s, E, K, L, 32, &e), 0);
+    const int64_t n_hist[SNAPSHOT_MAX_RUNS] = {2, 2, 2, 2, 2, 2, 2, 2};
+    b->s = NULL;
+    b->cap = 0;
+    assert_int_equal(snapshot_layout(b, E, K, L, 32, n_runs, n_hist, &e), 0);
+    Snapshot *s = b->s;
     s->seq = 1;
-    s->n_runs = 1;
-    RunSnapshot *rs = &s->runs[0];
-    snprintf(rs->name, sizeof rs->name, "simple");
-    rs->arch = ARCH_SIMPLE;
-    rs->state = RUN_RUNNING;
-    rs->params = 123456;
-    rs->step = 400;
-    rs->planned_steps = 2000;
-    rs->steps_since_checkpoint = 400;
-    rs->epoch = 1.5;
-    rs->samples_per_s = 12345;
-    rs->eta_s = 90;
-    rs->hist = calloc(2, sizeof *rs->hist);
-    assert_non_null(rs->hist);
-    rs->cap_hist = rs->n_hist = 2;
-    for (int i = 0; i < 2; i++) {
-        EvalRow *r = &rs->hist[i];
-        r->step = 200 * (i + 1);
-        r->train_loss = 3.0 - i;
-        r->val_loss = r->val_ce = 3.2 - i;
-        r->hit1 = 0.2 + 0.1 * i;
-        r->hit5 = 0.5 + 0.1 * i;
-        r->hit10 = 0.7;
-        r->hit15 = 0.8;
-        r->hit20 = 0.9;
-        r->recall_K = 0.4 + 0.1 * i;
-        r->cover_K = 0.1;
-    }
-    rs->has_eval = 1;
-    for (int k = 1; k <= E; k++) {
-        double t = (double)k / E;
-        rs->hit[k - 1] = t < 0.5 ? 2 * t : 1;
-        rs->recall[k - 1] = t;
-        rs->cover[k - 1] = t * t;
-        s->freq_hit[k - 1] = s->freq_recall[k - 1] = s->freq_cover[k - 1] = t * 0.9;
-    }
-    for (int l = 0; l <= L; l++)
-        for (int x = 0; x < E; x++) {
-            rs->confusion[((size_t)l * E + x) * E + x] = 5;
-            rs->confusion[((size_t)l * E + x) * E + (x + 1) % E] = 2;
-            rs->expert_recall[l * E + x] = (double)x / E;
-            rs->needed[l * E + x] = 7;
+    for (int k = 1; k <= E; k++)
+        for (int w = 0; w < 3; w++)
+            snap_baseline_mut(s, SNAP_FREQUENCY, (SnapRate)w)[k - 1] = (double)k / E * 0.9;
+    for (int i = 0; i < n_runs; i++) {
+        RunSnapshot *rs = &s->runs[i];
+        snprintf(rs->name, sizeof rs->name, "simple");
+        snprintf(rs->arch, sizeof rs->arch, "simple");
+        rs->state = RUN_RUNNING;
+        rs->params = 123456;
+        rs->step = 400;
+        rs->planned_steps = 2000;
+        rs->steps_since_checkpoint = 400;
+        rs->epoch = 1.5;
+        rs->samples_per_s = 12345;
+        rs->eta_s = 90;
+        for (int j = 0; j < 2; j++) {
+            EvalRow *r = &snap_hist_mut(rs)[j];
+            r->step = 200 * (j + 1);
+            r->train_loss = 3.0 - j;
+            r->val_loss = r->val_ce = 3.2 - j;
+            r->hit1 = 0.2 + 0.1 * j;
+            r->hit5 = 0.5 + 0.1 * j;
+            r->hit10 = 0.7;
+            r->hit15 = 0.8;
+            r->hit20 = 0.9;
+            r->recall_K = 0.4 + 0.1 * j;
+            r->cover_K = 0.1;
         }
+        rs->has_eval = 1;
+        for (int k = 1; k <= E; k++) {
+            double t = (double)k / E;
+            snap_rate_mut(rs, SNAP_HIT)[k - 1] = t < 0.5 ? 2 * t : 1;
+            snap_rate_mut(rs, SNAP_RECALL)[k - 1] = t;
+            snap_rate_mut(rs, SNAP_COVER)[k - 1] = t * t;
+        }
+        int64_t *conf = snap_confusion_mut(rs), *needed = snap_needed_mut(rs);
+        double *er = snap_expert_recall_mut(rs);
+        for (int l = 0; l <= L; l++)
+            for (int x = 0; x < E; x++) {
+                conf[((size_t)l * E + x) * E + x] = 5;
+                conf[((size_t)l * E + x) * E + (x + 1) % E] = 2;
+                er[l * E + x] = (double)x / E;
+                needed[l * E + x] = 7;
+            }
+    }
+    return s;
+}
+
+/* Ensure that a snapshot is one block: a copy made with one memcpy reads
+ * the same arrays as the original, at the copy's own addresses. */
+static void test_snapshot_flat_copy(void **state)
+{
+    (void)state;
+    SnapshotBuf a, b = {NULL, 0};
+    Snapshot *s = make_snapshot(&a, 8, 2, 3, 2);
+    Err e;
+    assert_int_equal(snapshot_copy(&b, s, &e), 0);
+    snapshot_buf_free(&a); /* the copy must not point into the original */
+    const RunSnapshot *rs = &b.s->runs[1];
+    assert_true((const char *)snap_hist(rs) > (const char *)b.s);
+    assert_true((const char *)snap_hist(rs) < (const char *)b.s + b.s->bytes);
+    assert_int_equal(snap_hist(rs)[1].step, 400);
+    assert_true(snap_rate(rs, SNAP_HIT)[7] == 1.0);
+    assert_int_equal(snap_confusion(rs)[(3 * 8 + 2) * 8 + 3], 2);
+    assert_true(snap_baseline(b.s, SNAP_FREQUENCY, SNAP_COVER)[7] == 0.9);
+    snapshot_buf_free(&b);
 }
 
 /* Ensure that help closes on any key without acting on it, that q opens
@@ -291,55 +321,55 @@ static void make_snapshot(Snapshot *s, int E, int K, int L)
 static void test_keys_dispatch(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 8, 2, 3);
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 8, 2, 3, 1);
     DashView v;
-    dash_view_init(&v, &glyphs_ascii, 0, s.K);
-    assert_int_equal(keys_dispatch(&v, &s, '?'), KEYS_REDRAW);
+    dash_view_init(&v, &glyphs_ascii, 0, s->K);
+    assert_int_equal(keys_dispatch(&v, s, '?'), KEYS_REDRAW);
     assert_true(v.help);
-    assert_int_equal(keys_dispatch(&v, &s, 'q'), KEYS_REDRAW); /* closes help only */
+    assert_int_equal(keys_dispatch(&v, s, 'q'), KEYS_REDRAW); /* closes help only */
     assert_false(v.help);
     assert_false(v.confirm_quit);
-    assert_int_equal(keys_dispatch(&v, &s, 'q'), KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'q'), KEYS_REDRAW);
     assert_true(v.confirm_quit);
-    assert_int_equal(keys_dispatch(&v, &s, 'n'), KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'n'), KEYS_REDRAW);
     assert_false(v.confirm_quit);
-    keys_dispatch(&v, &s, 'q');
-    assert_int_equal(keys_dispatch(&v, &s, 'y'), KEYS_QUIT);
-    s.runs[0].steps_since_checkpoint = 0;
-    assert_int_equal(keys_dispatch(&v, &s, 'q'), KEYS_QUIT); /* nothing unsaved */
-    assert_int_equal(keys_dispatch(&v, &s, 'c'), KEYS_CHECKPOINT_SHOWN | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, &s, 'C'), KEYS_CHECKPOINT_ALL | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, &s, ' '), KEYS_PAUSE_SHOWN | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, &s, 'P'), KEYS_PAUSE_ALL | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, &s, 'e'), KEYS_EXPORT | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, &s, '2'), 0);
-    assert_int_equal(keys_dispatch(&v, &s, '3'), 0);
-    assert_int_equal(keys_dispatch(&v, &s, '\t'), 0);
+    keys_dispatch(&v, s, 'q');
+    assert_int_equal(keys_dispatch(&v, s, 'y'), KEYS_QUIT);
+    s->runs[0].steps_since_checkpoint = 0;
+    assert_int_equal(keys_dispatch(&v, s, 'q'), KEYS_QUIT); /* nothing unsaved */
+    assert_int_equal(keys_dispatch(&v, s, 'c'), KEYS_CHECKPOINT_SHOWN | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'C'), KEYS_CHECKPOINT_ALL | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, ' '), KEYS_PAUSE_SHOWN | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'P'), KEYS_PAUSE_ALL | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'e'), KEYS_EXPORT | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, '2'), 0);
+    assert_int_equal(keys_dispatch(&v, s, '3'), 0);
+    assert_int_equal(keys_dispatch(&v, s, '\t'), 0);
     assert_int_equal(v.run, 0);
     for (int i = 0; i < 20; i++)
-        keys_dispatch(&v, &s, KEY_RIGHT);
+        keys_dispatch(&v, s, KEY_RIGHT);
     assert_int_equal(v.k, 8);
     for (int i = 0; i < 20; i++)
-        keys_dispatch(&v, &s, KEY_LEFT);
+        keys_dispatch(&v, s, KEY_LEFT);
     assert_int_equal(v.k, 1);
     const int next[] = {0, 1, 2, -1, 0};
     for (int i = 0; i < 5; i++) {
-        keys_dispatch(&v, &s, ']');
+        keys_dispatch(&v, s, ']');
         assert_int_equal(v.layer, next[i]);
     }
-    keys_dispatch(&v, &s, '[');
+    keys_dispatch(&v, s, '[');
     assert_int_equal(v.layer, -1);
-    keys_dispatch(&v, &s, '[');
+    keys_dispatch(&v, s, '[');
     assert_int_equal(v.layer, 2);
-    keys_dispatch(&v, &s, 'v');
+    keys_dispatch(&v, s, 'v');
     assert_int_equal(v.screen, SCREEN_COMPARE);
-    keys_dispatch(&v, &s, 'l');
+    keys_dispatch(&v, s, 'l');
     assert_true(v.log_y);
-    s.runs[0].state = RUN_DONE;
-    assert_int_equal(keys_dispatch(&v, &s, ' '), KEYS_REDRAW); /* nothing to pause */
+    s->runs[0].state = RUN_DONE;
+    assert_int_equal(keys_dispatch(&v, s, ' '), KEYS_REDRAW); /* nothing to pause */
     dash_view_free(&v);
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Renders the snapshot at w x h into c with glyphs g. */
@@ -355,14 +385,14 @@ static void render(Canvas *c, Snapshot *s, DashView *v, int w, int h)
 static void test_render_layouts(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 60, 4, 24);
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
     const int sizes[2][2] = {{120, 40}, {80, 24}};
     for (int i = 0; i < 2; i++) {
         Canvas c;
         DashView v;
-        dash_view_init(&v, &glyphs_unicode, 1, s.K);
-        render(&c, &s, &v, sizes[i][0], sizes[i][1]);
+        dash_view_init(&v, &glyphs_unicode, 1, s->K);
+        render(&c, s, &v, sizes[i][0], sizes[i][1]);
         assert_true(has_text(&c, "RUNNING"));
         assert_true(has_text(&c, "step 400/2000"));
         assert_true(has_text(&c, "loss"));
@@ -378,7 +408,7 @@ static void test_render_layouts(void **state)
         canvas_free(&c);
         dash_view_free(&v);
     }
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Ensure that under ASCII glyphs nothing but ASCII reaches the screen, in
@@ -386,22 +416,22 @@ static void test_render_layouts(void **state)
 static void test_render_ascii(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 60, 4, 24);
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
     for (int view = 0; view < 3; view++) {
         Canvas c;
         DashView v;
-        dash_view_init(&v, &glyphs_ascii, 0, s.K);
+        dash_view_init(&v, &glyphs_ascii, 0, s->K);
         v.screen = view == 1 ? SCREEN_COMPARE : SCREEN_MAIN;
         v.help = view == 2;
-        render(&c, &s, &v, 120, 40);
+        render(&c, s, &v, 120, 40);
         for (int y = 0; y < c.h; y++)
             for (int x = 0; x < c.w; x++)
                 assert_true((unsigned char)canvas_at(&c, x, y)->g[0] < 0x80);
         canvas_free(&c);
         dash_view_free(&v);
     }
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Ensure that the help overlay lists every key of the table with its
@@ -409,13 +439,13 @@ static void test_render_ascii(void **state)
 static void test_render_help_compare(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 60, 4, 24);
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
     Canvas c;
     DashView v;
-    dash_view_init(&v, &glyphs_unicode, 1, s.K);
+    dash_view_init(&v, &glyphs_unicode, 1, s->K);
     v.help = 1;
-    render(&c, &s, &v, 80, 24);
+    render(&c, s, &v, 80, 24);
     size_t n;
     const KeyBinding *t = keys_table(&n);
     for (size_t i = 0; i < n; i++) {
@@ -428,7 +458,7 @@ static void test_render_help_compare(void **state)
     canvas_free(&c);
     v.help = 0;
     v.screen = SCREEN_COMPARE;
-    render(&c, &s, &v, 120, 40);
+    render(&c, s, &v, 120, 40);
     assert_true(has_text(&c, "compare"));
     assert_true(has_text(&c, "val_ce"));
     assert_true(has_text(&c, "recall@4"));
@@ -437,7 +467,7 @@ static void test_render_help_compare(void **state)
     assert_true(has_text(&c, "frequency"));
     canvas_free(&c);
     dash_view_free(&v);
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Ensure that a HALTED run shows its state and reason on the status line,
@@ -445,33 +475,40 @@ static void test_render_help_compare(void **state)
 static void test_render_states(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 8, 2, 3);
-    s.n_runs = 3;
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 8, 2, 3, 3);
+    s->n_runs = 3;
     const char *names[3] = {"simple", "hybrid", "complex"};
     const RunState states[3] = {RUN_HALTED, RUN_PAUSED, RUN_DONE};
     for (int i = 0; i < 3; i++) {
-        RunSnapshot *rs = &s.runs[i];
+        RunSnapshot *rs = &s->runs[i];
         snprintf(rs->name, sizeof rs->name, "%s", names[i]);
-        rs->arch = (Arch)i;
+        snprintf(rs->arch, sizeof rs->arch, "%s", names[i]);
         rs->state = states[i];
     }
-    snprintf(s.runs[0].message, sizeof s.runs[0].message, "non-finite loss at step 12");
+    snprintf(s->runs[0].message, sizeof s->runs[0].message, "non-finite loss at step 12");
+    DashView kv;
+    dash_view_init(&kv, &glyphs_ascii, 0, s->K);
+    assert_int_equal(keys_dispatch(&kv, s, '3'), KEYS_REDRAW); /* the third run */
+    assert_int_equal(kv.run, 2);
+    assert_int_equal(keys_dispatch(&kv, s, '4'), 0); /* no fourth run: nothing */
+    assert_int_equal(kv.run, 2);
+    dash_view_free(&kv);
     Canvas c;
     DashView v;
-    dash_view_init(&v, &glyphs_unicode, 1, s.K);
-    render(&c, &s, &v, 120, 40);
+    dash_view_init(&v, &glyphs_unicode, 1, s->K);
+    render(&c, s, &v, 120, 40);
     assert_true(has_text(&c, " HALTED "));
     assert_true(has_text(&c, "simple HALTED: non-finite loss at step 12"));
     assert_true(has_text(&c, "2 hybrid (paused) 3 complex (done)"));
     canvas_free(&c);
     v.run = 2;
-    render(&c, &s, &v, 120, 40);
+    render(&c, s, &v, 120, 40);
     assert_true(has_text(&c, "1 simple (halted) 2 hybrid (paused) 3 complex "));
     assert_true(has_text(&c, " DONE "));
     canvas_free(&c);
     dash_view_free(&v);
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Ensure that a terminal below the minimum gets a note, not a crash, and
@@ -479,20 +516,20 @@ static void test_render_states(void **state)
 static void test_render_too_small(void **state)
 {
     (void)state;
-    Snapshot s;
-    make_snapshot(&s, 60, 4, 24);
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
     Canvas c;
     DashView v;
-    dash_view_init(&v, &glyphs_unicode, 1, s.K);
-    render(&c, &s, &v, 30, 8);
+    dash_view_init(&v, &glyphs_unicode, 1, s->K);
+    render(&c, s, &v, 30, 8);
     assert_true(has_text(&c, "too small"));
     canvas_free(&c);
-    keys_dispatch(&v, &s, 'q');
-    render(&c, &s, &v, 40, 8);
+    keys_dispatch(&v, s, 'q');
+    render(&c, s, &v, 40, 8);
     assert_true(has_text(&c, "Quit with unsaved runs? (y/n)"));
     canvas_free(&c);
     dash_view_free(&v);
-    snapshot_free(&s);
+    snapshot_buf_free(&sb);
 }
 
 /* Ensure that durations, rates and shares are written as documented. */
@@ -521,6 +558,7 @@ static void test_formats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_flat_copy),
         cmocka_unit_test(test_chart_map),
         cmocka_unit_test(test_chart_bin_factor),
         cmocka_unit_test(test_confusion_bin),

@@ -10,6 +10,7 @@
 
 #include "test_util.h"
 
+#include "models/hybrid.h"
 #include "models/model.h"
 #include "nn/adamw.h"
 #include "nn/transformer.h"
@@ -131,11 +132,11 @@ static inline void winfx_load(WinFx *s, Arch arch, const char *name)
         s->valid[i] = (uint8_t)valid[i];
     free(valid);
     s->targets = wfx_get(&fx, "targets", 1, n * K);
-    s->future = wfx_get(&fx, "future", 1, n * MODEL_FUTURE * K);
+    s->future = wfx_get(&fx, "future", 1, n * HYBRID_AHEAD * K);
     s->params = wfx_floats(wfx_get(&fx, "params", 0, s->P), s->P);
     s->scores = wfx_get(&fx, "scores", 0, n * E);
     if (arch == ARCH_HYBRID)
-        s->future_scores = wfx_get(&fx, "future_scores", 0, n * MODEL_FUTURE * E);
+        s->future_scores = wfx_get(&fx, "future_scores", 0, n * HYBRID_AHEAD * E);
     else
         s->exact = wfx_get(&fx, "exact", 0, n);
     s->loss = wfx_get(&fx, "loss", 0, 1);
@@ -157,7 +158,7 @@ static inline void winfx_free(WinFx *s)
 static inline Batch winfx_batch(const WinFx *s)
 {
     return (Batch){.n = (size_t)s->n, .hidden = s->x, .layer = s->layer, .valid = s->valid,
-                   .future = s->future};
+                   .aux_targets = s->future};
 }
 
 /* A model with the fixture's configuration and weights. */
@@ -225,15 +226,15 @@ static inline void winfx_check_once(Arch arch, const char *name)
     assert_close_d(&loss, s.loss, 1, 1e-6, 1e-6);
     free(got);
     if (s.future_scores) {
-        size_t nu = nE * MODEL_FUTURE;
-        assert_non_null(model_future_scores(m));
-        got = wfx_doubles(model_future_scores(m), nu);
+        size_t nu = nE * HYBRID_AHEAD;
+        assert_non_null(model_aux_scores(m));
+        got = wfx_doubles(model_aux_scores(m), nu);
         print_message("  %s: future scores max diff %.2g\n", name,
-                      wfx_max_diff(model_future_scores(m), s.future_scores, nu));
+                      wfx_max_diff(model_aux_scores(m), s.future_scores, nu));
         assert_close_d(got, s.future_scores, nu, WIN_SCORE_ATOL, WIN_SCORE_RTOL);
         free(got);
     } else {
-        assert_null(model_future_scores(m));
+        assert_null(model_aux_scores(m));
     }
 
     model_zero_grad(m);
@@ -330,7 +331,7 @@ static inline void winfx_check_causal(Arch arch, const char *name)
     winfx_load(&s, arch, name);
     Model *m = winfx_model(&s);
     size_t n = (size_t)s.n, E = (size_t)s.E, D = (size_t)s.D, T = (size_t)s.T;
-    size_t EU = E * (m->future_scores ? MODEL_FUTURE : 0);
+    size_t EU = E * (m->aux_scores ? HYBRID_AHEAD : 0);
     Batch b = winfx_batch(&s);
     Err e;
     double loss0, loss1;
@@ -340,7 +341,7 @@ static inline void winfx_check_causal(Arch arch, const char *name)
     assert_true(ref && refu && g0);
     memcpy(ref, model_scores(m), n * E * sizeof *ref);
     if (EU)
-        memcpy(refu, model_future_scores(m), n * EU * sizeof *refu);
+        memcpy(refu, model_aux_scores(m), n * EU * sizeof *refu);
     model_zero_grad(m);
     assert_int_equal(model_backward(m, &e), 0);
     memcpy(g0, m->grads, s.P * sizeof *g0);
@@ -359,7 +360,7 @@ static inline void winfx_check_causal(Arch arch, const char *name)
                 continue;
             assert_true(win_rows_same(ref, model_scores(m), t, E));
             if (EU)
-                assert_true(win_rows_same(refu, model_future_scores(m), t, EU));
+                assert_true(win_rows_same(refu, model_aux_scores(m), t, EU));
             checked++;
         }
         if (s.valid[j]) {

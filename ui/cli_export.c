@@ -3,7 +3,6 @@
 
 #include "cli_export.h"
 
-#include <cblas.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,8 +37,7 @@ int cli_export_runs(const char *dir, const TrainConfig *c, const TrainData *d,
 {
     char cmdline[8192];
     cli_join_cmdline(cmdline, sizeof cmdline, argc, argv);
-    ExportInfo info = {PACKAGE_VERSION, cmdline, openblas_get_corename(),
-                       openblas_get_num_threads()};
+    ExportInfo info = {PACKAGE_VERSION, cmdline};
     Err e;
     err_clear(&e);
     if (export_write(dir, c, d, runs, n, &info, &e))

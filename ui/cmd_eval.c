@@ -5,12 +5,11 @@
  * (or of --val-data), and prints `key value` lines with summary.csv's
  * names; --export writes the CSV files as headless training does.
  *
- * Not here: the checkpoint format (src/train/checkpoint.c), the metrics
- * (src/train/run.c evaluates exactly as training does).
+ * Not here: the evaluation itself (src/train/ckpt_eval.c: the same score
+ * pass as training), the checkpoint format (src/train/checkpoint_*.c).
  */
 #include "config.h"
 
-#include <cblas.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "cli_export.h"
 #include "commands.h"
 #include "opts.h"
+#include "train/ckpt_eval.h"
 #include "train_resume.h"
 
 static const char eval_usage[] =
@@ -101,68 +101,6 @@ static int parse_eval_args(int argc, char **argv, EvalArgs *a)
     return -1;
 }
 
-/* The trace set's fingerprint, for deciding which samples to evaluate. */
-static int fingerprint_of(const char *dir, uint64_t *fp, Err *e)
-{
-    TraceSet *ts = NULL;
-    int rc = traceset_open(dir, 0, &ts, e);
-    if (!rc) {
-        *fp = traceset_fingerprint(ts);
-        traceset_close(ts);
-    }
-    return rc;
-}
-
-/* Own split when --data is the checkpoint's training set (and no other
- * --val-data is given), else the whole of --val-data or --data. */
-static int choose_samples(const EvalArgs *a, const Checkpoint *ck, TrainConfig *cfg, int *own,
-                          Err *e)
-{
-    uint64_t fp = 0, vfp = 0;
-    int rc = fingerprint_of(cfg->data, &fp, e);
-    if (!rc && a->given.val_data)
-        rc = fingerprint_of(a->cli.val_data, &vfp, e);
-    if (rc)
-        return rc;
-    *own = fp == ck->fingerprint && (!a->given.val_data || vfp == ck->val_fingerprint);
-    if (!*own) {
-        if (!a->given.val_data)
-            memcpy(cfg->val_data, cfg->data, sizeof cfg->val_data);
-        cfg->val_samples = 0; /* the whole set */
-    }
-    return ERR_OK;
-}
-
-static int check_shape(const TrainData *d, const Checkpoint *ck, const char *path,
-                       const char *data, Err *e)
-{
-    if (d->h.E == ck->E && d->h.K == ck->K && d->h.L == ck->L && d->h.D == ck->D)
-        return ERR_OK;
-    return err_set(e, ERR_INPUT, "%s: shape E=%d K=%d L=%d D=%d differs from %s's "
-                   "(E=%d K=%d L=%d D=%d)", data, d->h.E, d->h.K, d->h.L, d->h.D, path, ck->E,
-                   ck->K, ck->L, ck->D);
-}
-
-/* The run of a checkpoint with one history row: this evaluation. The best
- * evaluation stays the checkpoint's (of its training history). */
-static int eval_run(const Checkpoint *ck, const char *path, const TrainConfig *cfg,
-                    TrainData *d, Run *r, Err *e)
-{
-    int rc = run_create(cfg, d, ck->arch, r, e);
-    if (rc)
-        return rc;
-    r->steps_per_epoch = ck->steps_per_epoch; /* epochs of its own training set */
-    if ((rc = checkpoint_restore(ck, path, r, e)))
-        return rc;
-    r->n_hist = 0;
-    r->loss_n = 0;             /* no training in this row */
-    r->interval_train_s = 0.0;
-    rc = run_evaluate(r, d, e);
-    r->best_step = ck->best_step;
-    r->best_recall_K = ck->best_recall_K;
-    return rc;
-}
-
 static void print_real(const char *key, int k, double v)
 {
     if (k > 0)
@@ -195,17 +133,8 @@ static void print_run(const Run *r, int K)
     printf("best_step %lld\n", (long long)r->best_step);
 }
 
-static int export_runs(const char *dir, const TrainConfig *cfg, const TrainData *d,
-                       const Run *runs, int n, int argc, char **argv)
-{
-    const Run *list[ARCH_COUNT];
-    for (int i = 0; i < n; i++)
-        list[i] = &runs[i];
-    return cli_export_runs(dir, cfg, d, list, n, argc, argv);
-}
-
 /* Evaluates every checkpoint of a (they share one configuration) on one
- * opening of the data. */
+ * opening of the data, prints them and exports them. */
 static int eval_all(EvalArgs *a, int argc, char **argv)
 {
     TrainConfig cfg;
@@ -214,39 +143,25 @@ static int eval_all(EvalArgs *a, int argc, char **argv)
         return rc;
     Err e;
     err_clear(&e);
-    int own = 0;
-    if ((rc = choose_samples(a, &a->set.ck[0], &cfg, &own, &e)))
+    CkptEval ev;
+    if (ckpt_eval_run(&cfg, a->given.val_data, a->set.ck, (const char *const *)a->set.paths,
+                      a->set.n, &ev, &e)) {
+        ckpt_eval_free(&ev);
         return opt_report(&e);
-    openblas_set_num_threads(cfg.threads > 0 ? cfg.threads : 1);
-    TrainData d;
-    if ((rc = train_data_open(&cfg, &d, &e)))
-        return opt_report(&e);
-    Run runs[ARCH_COUNT];
-    memset(runs, 0, sizeof runs);
-    int n = 0;
-    for (; !rc && n < a->set.n; n++) {
-        const Checkpoint *ck = &a->set.ck[n];
-        rc = check_shape(&d, ck, a->set.paths[n], cfg.data, &e);
-        if (!rc)
-            rc = eval_run(ck, a->set.paths[n], &cfg, &d, &runs[n], &e);
     }
-    if (rc) {
-        opt_report(&e);
-    } else {
-        for (int i = 0; i < n; i++) {
-            fprintf(stderr, "moespec: %s: evaluated on %s (%lld samples)\n", a->set.paths[i],
-                    own ? "its own validation split" : "the whole trace set",
-                    (long long)batcher_n_eval(d.val[VIEW_TOKEN]));
-            if (i)
-                printf("\n");
-            print_run(&runs[i], d.h.K);
-        }
-        if (a->export_dir)
-            rc = export_runs(a->export_dir, &cfg, &d, runs, n, argc, argv);
+    const Run *runs[TRAIN_MAX_RUNS];
+    for (int i = 0; i < ev.n_runs; i++) {
+        fprintf(stderr, "moespec: %s: evaluated on %s (%lld samples)\n", a->set.paths[i],
+                ev.own_split ? "its own validation split" : "the whole trace set",
+                (long long)ckpt_eval_samples(&ev, i));
+        if (i)
+            printf("\n");
+        print_run(&ev.runs[i], ev.data.h.K);
+        runs[i] = &ev.runs[i];
     }
-    for (int i = 0; i < n; i++)
-        run_free(&runs[i]);
-    train_data_close(&d);
+    if (a->export_dir)
+        rc = cli_export_runs(a->export_dir, &ev.cfg, &ev.data, runs, ev.n_runs, argc, argv);
+    ckpt_eval_free(&ev);
     return rc;
 }
 

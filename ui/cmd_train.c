@@ -9,7 +9,6 @@
  */
 #include "config.h"
 
-#include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include "dashboard.h"
 #include "demo_data.h"
 #include "headless.h"
+#include "nn/blas.h"
 #include "opts.h"
 #include "train_resume.h"
 #include "train/trainer.h"
@@ -32,13 +32,13 @@ static const char train_usage[] =
     "\n"
     "  --data DIR             trace set to train on (default: the demo set, generated\n"
     "                         once into $XDG_CACHE_HOME/moespec)\n"
-    "  --arch LIST            runs to train, comma-separated, from simple,hybrid,complex\n"
-    "                         (default simple,hybrid,complex)\n"
+    "  --arch LIST            runs to train, comma-separated (default: all, in the\n"
+    "                         order of the list of architectures below)\n"
     "  --epochs N             epochs to plan (default 20)\n"
     "  --max-steps N          plan N steps instead of whole epochs\n"
     "  --batch N              samples per step (default 1024)\n"
     "  --lr X | ARCH=X        learning rate for all runs, or for one (repeatable;\n"
-    "                         defaults simple 1e-3, hybrid 5e-3, complex 3e-4)\n"
+    "                         each architecture's default is listed below)\n"
     "  --width W              base width (default 256, or D/2 if D < 512)\n"
     "  --window N             tokens in the windowed models' context (default 32)\n"
     "  --lookahead N          predict the experts of layer l+N (default 0)\n"
@@ -60,7 +60,19 @@ static const char train_usage[] =
     "  --resume FILE          continue the run of a checkpoint (repeat once per run;\n"
     "                         not with --arch; hyperparameters come from the files)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
-    "  -h, --help             show this help and exit\n";
+    "  -h, --help             show this help and exit\n"
+    "\n"
+    "Architectures (--arch names, default lr, what each is):\n";
+
+/* --help's list of architectures: arch.c's table, as it is. */
+static void print_archs(FILE *out)
+{
+    for (int i = 0; i < arch_count(); i++) {
+        const ArchInfo *row = arch_row(i);
+        fprintf(out, "  %-8s lr %-6g %s%s\n", row->name, row->default_lr, row->summary,
+                row->in_default ? "" : " (not by default)");
+    }
+}
 
 enum {
     OPT_DATA = 256, OPT_ARCH, OPT_EPOCHS, OPT_MAX_STEPS, OPT_STOP_AT, OPT_BATCH, OPT_LR,
@@ -103,7 +115,7 @@ static int parse_arch_list(const char *list, TrainConfig *c)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", list);
     c->n_archs = 0;
-    int seen[ARCH_COUNT] = {0};
+    int seen[ARCH_MAX] = {0};
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         Arch a;
         Err e;
@@ -133,7 +145,7 @@ static int parse_lr(const char *val, TrainConfig *c, int *given)
     if (!eq) {
         if (opt_double("--lr", val, 1e-12, 10.0, &lr))
             return -1;
-        for (int a = 0; a < ARCH_COUNT; a++) {
+        for (int a = 0; a < ARCH_MAX; a++) {
             c->lr[a] = lr;
             given[a] = 1;
         }
@@ -257,6 +269,7 @@ static int parse_train_args(int argc, char **argv, TrainArgs *a)
         switch (c) {
         case 'h':
             fputs(train_usage, stdout);
+            print_archs(stdout);
             return 0;
         case ':':
             snprintf(what, sizeof what, "option '%s' needs a value", argv[optind - 1]);
@@ -279,7 +292,7 @@ static int parse_train_args(int argc, char **argv, TrainArgs *a)
 
 static int train_export(Trainer *t, const char *dir, int argc, char **argv)
 {
-    const Run *runs[ARCH_COUNT];
+    const Run *runs[TRAIN_MAX_RUNS];
     for (int i = 0; i < trainer_n_runs(t); i++)
         runs[i] = trainer_run(t, i);
     return cli_export_runs(dir, trainer_config(t), trainer_data(t), runs, trainer_n_runs(t),
@@ -292,8 +305,8 @@ static void print_start(const Trainer *t, FILE *out)
     fprintf(out, "moespec: data %s: E=%d K=%d L=%d D=%d; %lld training and %lld validation "
                     "samples (lookahead %d)\n",
             trainer_config(t)->data, d->h.E, d->h.K, d->h.L, d->h.D,
-            (long long)batcher_n_samples(d->train[VIEW_TOKEN]),
-            (long long)batcher_n_eval(d->val[VIEW_TOKEN]),
+            (long long)batcher_n_samples(d->views[TRAIN_VIEW_TOKEN].train),
+            (long long)batcher_n_eval(d->views[TRAIN_VIEW_TOKEN].val),
             d->lookahead);
     MetricsSummary s;
     metrics_summary(&d->base_freq, &s);
@@ -307,7 +320,7 @@ static void print_start(const Trainer *t, FILE *out)
         fprintf(out, "moespec: run %s: %zu parameters, %lld steps planned, lr %g, batch %d, "
                         "%d threads (OpenBLAS core %s)\n",
                 r->name, model_param_count(r->model), (long long)r->planned_steps, r->lr,
-                trainer_config(t)->batch, trainer_config(t)->threads, openblas_get_corename());
+                trainer_config(t)->batch, trainer_config(t)->threads, blas_core());
     }
 }
 
@@ -327,7 +340,7 @@ static int make_trainer(TrainArgs *a, Trainer **out)
     if ((rc = trainer_create(&cfg, &t, &e)))
         return opt_report(&e);
     if (a->resume.n) {
-        const Checkpoint *cks[ARCH_COUNT];
+        const Checkpoint *cks[TRAIN_MAX_RUNS];
         for (int i = 0; i < a->resume.n; i++)
             cks[i] = &a->resume.ck[i];
         if ((rc = trainer_resume(t, cks, a->resume.paths, &e))) {

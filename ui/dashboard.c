@@ -29,7 +29,7 @@ typedef struct Dash {
     Crt crt;
     Canvas canvas;
     DashView view;
-    Snapshot snap;                       /* our copy: everything is drawn from it */
+    SnapshotBuf snap;                    /* our copy: everything is drawn from it */
     uint64_t message_seq;                /* the last trainer message taken */
     int64_t logged[SNAPSHOT_MAX_RUNS];   /* evaluations written to the log */
     RunState state[SNAPSHOT_MAX_RUNS];   /* last seen, to log changes */
@@ -54,7 +54,7 @@ static void log_line(Dash *d, const char *fmt, ...)
  * evaluations and state changes (logged), a failed worker. */
 static void on_snapshot(Dash *d)
 {
-    const Snapshot *s = &d->snap;
+    const Snapshot *s = d->snap.s;
     if (s->message_seq != d->message_seq) {
         d->message_seq = s->message_seq;
         dash_note(&d->view, strstr(s->message, " failed: ") != NULL, "%s", s->message);
@@ -64,7 +64,7 @@ static void on_snapshot(Dash *d)
         const RunSnapshot *rs = &s->runs[i];
         char line[1024];
         for (; d->logged[i] < rs->n_hist; d->logged[i]++) {
-            headless_format_row(line, sizeof line, rs, &rs->hist[d->logged[i]], s->K);
+            headless_format_row(line, sizeof line, rs, &snap_hist(rs)[d->logged[i]], s->K);
             log_line(d, "%s", line);
         }
         if (rs->state != d->state[i]) {
@@ -87,32 +87,33 @@ static void on_snapshot(Dash *d)
 static void run_commands(Dash *d, unsigned flags)
 {
     DashView *v = &d->view;
-    const Snapshot *s = &d->snap;
+    const Snapshot *s = d->snap.s;
+    TrainControl *ctl = trainer_control(d->t);
     if ((flags & KEYS_PAUSE_SHOWN) && v->run < s->n_runs) {
-        int pause = !trainer_is_paused(d->t, v->run);
-        trainer_set_paused(d->t, v->run, pause);
+        int pause = !control_is_paused(ctl, v->run);
+        control_set_paused(ctl, v->run, pause);
         dash_note(v, 0, "%s %s", pause ? "pausing" : "resuming", s->runs[v->run].name);
     }
     if (flags & KEYS_PAUSE_ALL) {
         int pause = 0;
         for (int i = 0; i < s->n_runs; i++) {
             RunState st = s->runs[i].state;
-            if ((st == RUN_RUNNING || st == RUN_PAUSED) && !trainer_is_paused(d->t, i))
+            if ((st == RUN_RUNNING || st == RUN_PAUSED) && !control_is_paused(ctl, i))
                 pause = 1;
         }
-        trainer_set_paused(d->t, -1, pause);
+        control_set_paused(ctl, -1, pause);
         dash_note(v, 0, "%s all runs", pause ? "pausing" : "resuming");
     }
     if ((flags & KEYS_CHECKPOINT_SHOWN) && v->run < s->n_runs) {
-        trainer_request_checkpoint(d->t, v->run);
+        control_request_checkpoint(ctl, v->run);
         dash_note(v, 0, "writing the checkpoint of %s ...", s->runs[v->run].name);
     }
     if (flags & KEYS_CHECKPOINT_ALL) {
-        trainer_request_checkpoint(d->t, -1);
+        control_request_checkpoint(ctl, -1);
         dash_note(v, 0, "writing the checkpoints of all runs ...");
     }
     if (flags & KEYS_EXPORT) {
-        trainer_request_export(d->t, d->o->export_dir);
+        control_request_export(ctl, d->o->export_dir);
         dash_note(v, 0, "exporting CSV files into %s ...", d->o->export_dir);
     }
 }
@@ -139,7 +140,7 @@ static int dash_loop(Dash *d)
             on_resize(d);
             dirty = 1;
         } else if (ch != ERR) {
-            unsigned flags = keys_dispatch(&d->view, &d->snap, ch);
+            unsigned flags = keys_dispatch(&d->view, d->snap.s, ch);
             if (flags & KEYS_QUIT)
                 return 0;
             run_commands(d, flags);
@@ -156,27 +157,17 @@ static int dash_loop(Dash *d)
             dirty = 1;
         }
         if (dirty) {
-            dash_render(&d->canvas, &d->view, &d->snap);
+            dash_render(&d->canvas, &d->view, d->snap.s);
             crt_draw(&d->crt, &d->canvas);
             dirty = 0;
         }
     }
 }
 
-/* The snapshot's shape, read under the box's lock. */
-static int snapshot_for(Trainer *t, Snapshot *s, Err *e)
-{
-    SnapshotBox *box = trainer_box(t);
-    pthread_mutex_lock(&box->lock);
-    int E = box->snap.E, K = box->snap.K, L = box->snap.L, D = box->snap.D;
-    pthread_mutex_unlock(&box->lock);
-    return snapshot_init(s, E, K, L, D, e);
-}
-
 static void log_final(Dash *d)
 {
-    for (int i = 0; i < d->snap.n_runs; i++) {
-        const RunSnapshot *rs = &d->snap.runs[i];
+    for (int i = 0; d->snap.s && i < d->snap.s->n_runs; i++) {
+        const RunSnapshot *rs = &d->snap.s->runs[i];
         log_line(d, "%s: %s at step %lld/%lld", rs->name, run_state_name(rs->state),
                  (long long)rs->step, (long long)rs->planned_steps);
     }
@@ -190,26 +181,26 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     d.o = o;
     Err e;
     err_clear(&e);
-    if (snapshot_for(t, &d.snap, &e)) {
-        fprintf(stderr, "moespec: %s\n", e.msg);
-        return 1;
-    }
     stop_signal_install();
     int status = crt_init(&d.crt, &e);
     if (status) {
         fprintf(stderr, "moespec: %s\n", e.msg);
-        snapshot_free(&d.snap);
         return status;
     }
     int w, h;
     crt_size(&d.crt, &w, &h);
-    dash_view_init(&d.view, d.crt.g, d.crt.color, d.snap.K);
-    if (canvas_init(&d.canvas, w, h))
-        status = err_set(&e, ERR_RUNTIME, "out of memory for the screen");
-    else if (!(status = trainer_start(t, 1, &e)))
-        status = dash_loop(&d);
+    /* trainer_start publishes before it returns: the first read has a snapshot */
+    if (!(status = trainer_start(t, 1, &e)) && snapshot_read(trainer_box(t), &d.snap) != 1)
+        status = err_set(&e, ERR_RUNTIME, "no snapshot from the trainer");
+    if (!status) {
+        dash_view_init(&d.view, d.crt.g, d.crt.color, d.snap.s->K);
+        if (canvas_init(&d.canvas, w, h))
+            status = err_set(&e, ERR_RUNTIME, "out of memory for the screen");
+        else
+            status = dash_loop(&d);
+    }
     crt_restore(&d.crt);
-    trainer_request_stop(t);
+    control_request_stop(trainer_control(t));
     Err je;
     err_clear(&je);
     if (trainer_join(t, &je)) {
@@ -229,6 +220,6 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     }
     canvas_free(&d.canvas);
     dash_view_free(&d.view);
-    snapshot_free(&d.snap);
+    snapshot_buf_free(&d.snap);
     return status;
 }

@@ -39,7 +39,7 @@ static int report(const Snapshot *s, int64_t *printed, uint64_t *message_seq, FI
     for (int i = 0; i < s->n_runs; i++) {
         const RunSnapshot *rs = &s->runs[i];
         for (; printed[i] < rs->n_hist; printed[i]++) {
-            headless_format_row(line, sizeof line, rs, &rs->hist[printed[i]], s->K);
+            headless_format_row(line, sizeof line, rs, &snap_hist(rs)[printed[i]], s->K);
             emit(log, line);
         }
     }
@@ -48,30 +48,24 @@ static int report(const Snapshot *s, int64_t *printed, uint64_t *message_seq, FI
 
 int headless_run(Trainer *t, FILE *log)
 {
-    const TrainData *d = trainer_data(t);
-    Snapshot snap;
+    SnapshotBuf snap = {NULL, 0};
     Err e;
     err_clear(&e);
-    if (snapshot_init(&snap, d->h.E, d->h.K, d->h.L, d->h.D, &e)) {
-        fprintf(stderr, "moespec: %s\n", e.msg);
-        return 1;
-    }
     stop_signal_install();
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
     uint64_t message_seq = 0;
     int status = 0;
     if (trainer_start(t, 0, &e)) {
         fprintf(stderr, "moespec: %s\n", e.msg);
-        snapshot_free(&snap);
         return 1;
     }
     int stopping = 0;
     for (;;) {
         if (stop_signal_caught() && !stopping) {
-            trainer_request_stop_with_checkpoints(t); /* SPEC 9: a checkpoint per run first */
+            control_request_stop_with_checkpoints(trainer_control(t)); /* SPEC 9: a checkpoint per run first */
             stopping = 1;
         }
-        if (snapshot_read(trainer_box(t), &snap) == 1 && report(&snap, printed, &message_seq, log))
+        if (snapshot_read(trainer_box(t), &snap) == 1 && report(snap.s, printed, &message_seq, log))
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -82,8 +76,8 @@ int headless_run(Trainer *t, FILE *log)
         status = 1;
     }
     char line[700];
-    for (int i = 0; i < snap.n_runs; i++) {
-        const RunSnapshot *rs = &snap.runs[i];
+    for (int i = 0; snap.s && i < snap.s->n_runs; i++) {
+        const RunSnapshot *rs = &snap.s->runs[i];
         snprintf(line, sizeof line, "%s: %s at step %lld/%lld%s%s", rs->name,
                  run_state_name(rs->state), (long long)rs->step, (long long)rs->planned_steps,
                  rs->message[0] ? ": " : "", rs->message);
@@ -91,7 +85,7 @@ int headless_run(Trainer *t, FILE *log)
         if (rs->state == RUN_HALTED)
             status = 1;
     }
-    snapshot_free(&snap);
+    snapshot_buf_free(&snap);
     if (stop_signal_caught()) {
         if (join_failed) {
             emit(log, "moespec: stopped by a signal; the checkpoints could not all be written");

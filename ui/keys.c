@@ -30,20 +30,16 @@ static unsigned act_pause_all(DashView *v, const Snapshot *s)
     return KEYS_REDRAW;
 }
 
-static unsigned show_arch(DashView *v, const Snapshot *s, Arch a)
+/* 1..9: the runs in --arch order (SPEC 7); a key past the last run does
+ * nothing. */
+static unsigned act_show_run(DashView *v, const Snapshot *s)
 {
-    for (int i = 0; i < s->n_runs; i++)
-        if (s->runs[i].arch == a) {
-            int changed = v->run != i;
-            v->run = i;
-            return changed ? KEYS_REDRAW : 0;
-        }
-    return 0; /* that run is not in this invocation: nothing */
+    int i = v->pressed - DASH_RUN_KEY(0);
+    if (i < 0 || i >= s->n_runs || i == v->run)
+        return 0;
+    v->run = i;
+    return KEYS_REDRAW;
 }
-
-static unsigned act_show_simple(DashView *v, const Snapshot *s) { return show_arch(v, s, ARCH_SIMPLE); }
-static unsigned act_show_hybrid(DashView *v, const Snapshot *s) { return show_arch(v, s, ARCH_HYBRID); }
-static unsigned act_show_complex(DashView *v, const Snapshot *s) { return show_arch(v, s, ARCH_COMPLEX); }
 
 static unsigned act_next_run(DashView *v, const Snapshot *s)
 {
@@ -134,25 +130,24 @@ static unsigned act_quit(DashView *v, const Snapshot *s)
 
 /* SPEC 7's keys, in its order. */
 static const KeyBinding table[] = {
-    {' ', "space", "pause/resume the shown run", "pause", act_pause_shown},
-    {'P', "P", "pause/resume all runs", NULL, act_pause_all},
-    {'1', "1", "show the simple run (if it is training)", NULL, act_show_simple},
-    {'2', "2", "show the hybrid run (if it is training)", NULL, act_show_hybrid},
-    {'3', "3", "show the complex run (if it is training)", NULL, act_show_complex},
-    {'\t', "Tab", "show the next run", "run", act_next_run},
+    {' ', "space", "pause/resume the shown run", "pause", act_pause_shown, 0},
+    {'P', "P", "pause/resume all runs", NULL, act_pause_all, 0},
+    {'1', "1..9", "show run N, in --arch order (the run list's numbers)", NULL, act_show_run,
+     '9'},
+    {'\t', "Tab", "show the next run", "run", act_next_run, 0},
     {'c', "c", "checkpoint the shown run (RUN.ckpt in --checkpoint-dir)", NULL,
-     act_checkpoint_shown},
-    {'C', "C", "checkpoint all runs", NULL, act_checkpoint_all},
+     act_checkpoint_shown, 0},
+    {'C', "C", "checkpoint all runs", NULL, act_checkpoint_all, 0},
     {'e', "e", "export CSV for all runs (new directory in --export)", "export",
-     act_export},
-    {'v', "v", "compare view: all runs overlaid, one row per run", "compare", act_compare},
-    {KEY_LEFT, NULL, "move the k cursor left (coverage)", NULL, act_k_left},
-    {KEY_RIGHT, NULL, "move the k cursor right (coverage)", NULL, act_k_right},
-    {'[', "[", "previous layer (confusion: all, 0 .. L-1)", NULL, act_layer_prev},
-    {']', "]", "next layer (confusion)", NULL, act_layer_next},
-    {'l', "l", "log scale for the loss", "log", act_log},
-    {'?', "?", "this help (any key closes it)", "help", act_help},
-    {'q', "q", "quit (asks first while a run has unsaved steps)", "quit", act_quit},
+     act_export, 0},
+    {'v', "v", "compare view: all runs overlaid, one row per run", "compare", act_compare, 0},
+    {KEY_LEFT, NULL, "move the k cursor left (coverage)", NULL, act_k_left, 0},
+    {KEY_RIGHT, NULL, "move the k cursor right (coverage)", NULL, act_k_right, 0},
+    {'[', "[", "previous layer (confusion: all, 0 .. L-1)", NULL, act_layer_prev, 0},
+    {']', "]", "next layer (confusion)", NULL, act_layer_next, 0},
+    {'l', "l", "log scale for the loss", "log", act_log, 0},
+    {'?', "?", "this help (any key closes it)", "help", act_help, 0},
+    {'q', "q", "quit (asks first while a run has unsaved steps)", "quit", act_quit, 0},
 };
 
 const KeyBinding *keys_table(size_t *n)
@@ -164,7 +159,8 @@ const KeyBinding *keys_table(size_t *n)
 const KeyBinding *keys_find(int key)
 {
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].key == key)
+        if (table[i].key == key || (table[i].key_last && key > table[i].key &&
+                                    key <= table[i].key_last))
             return &table[i];
     return NULL;
 }
@@ -187,5 +183,6 @@ unsigned keys_dispatch(DashView *v, const Snapshot *s, int key)
         return key == 'y' || key == 'Y' ? KEYS_QUIT : KEYS_REDRAW;
     }
     const KeyBinding *b = keys_find(key);
+    v->pressed = key;
     return b ? b->action(v, s) : 0;
 }

@@ -35,11 +35,12 @@ typedef struct KeyBinding {
     const char *help;      /* what it does */
     const char *hint;      /* short word for the hint line, or NULL */
     KeyAction action;
+    int key_last;          /* a range of keys key..key_last (1..9); 0: key alone */
 } KeyBinding;
 
 /* The table, n entries. */
 const KeyBinding *keys_table(size_t *n);
-/* The binding of key, or NULL. */
+/* The binding of key (one of its range), or NULL. */
 const KeyBinding *keys_find(int key);
 /* The label of b under glyph set g ("←" or "Left"). */
 const char *keys_label(const KeyBinding *b, const Glyphs *g);

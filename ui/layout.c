@@ -60,7 +60,7 @@ const RunSnapshot *dash_shown_run(const DashView *v, const Snapshot *s)
 void panel_hist_steps(const RunSnapshot *rs, double *x)
 {
     for (int64_t i = 0; i < rs->n_hist; i++)
-        x[i] = (double)rs->hist[i].step;
+        x[i] = (double)snap_hist(rs)[i].step;
 }
 
 int dash_layout_full(int w, int h) { return w >= DASH_FULL_W && h >= DASH_FULL_H; }

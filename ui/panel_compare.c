@@ -27,8 +27,6 @@ static double row_metric(const EvalRow *row, int metric)
     }
 }
 
-static int run_mark(const RunSnapshot *rs) { return '1' + (int)rs->arch; }
-
 /* The chart's axes over every run's history; returns the evaluations. */
 static int64_t compare_axes(const Snapshot *s, int metric, int log_y, Axes *ax)
 {
@@ -38,8 +36,8 @@ static int64_t compare_axes(const Snapshot *s, int metric, int log_y, Axes *ax)
         const RunSnapshot *rs = &s->runs[i];
         total += rs->n_hist;
         for (int64_t j = 0; j < rs->n_hist; j++) {
-            double y = row_metric(&rs->hist[j], metric);
-            x1 = fmax(x1, (double)rs->hist[j].step);
+            double y = row_metric(&snap_hist(rs)[j], metric);
+            x1 = fmax(x1, (double)snap_hist(rs)[j].step);
             if (isfinite(y) && (!log_y || y > 0)) {
                 lo = fmin(lo, y);
                 hi = fmax(hi, y);
@@ -84,8 +82,8 @@ static void compare_chart(Canvas *c, Rect r, DashView *v, const Snapshot *s, int
         int k = cmp_hit_k[metric] > s->E ? s->E : cmp_hit_k[metric];
         ends[0] = ax.x0;
         ends[1] = ax.x1;
-        ch[0] = ch[1] = s->chance_hit[k - 1];
-        fr[0] = fr[1] = s->freq_hit[k - 1];
+        ch[0] = ch[1] = snap_baseline(s, SNAP_CHANCE, SNAP_HIT)[k - 1];
+        fr[0] = fr[1] = snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT)[k - 1];
         series[ns++] = (Series){ends, ch, 2, ROLE_CHANCE, LINE_SPARSE, '.'};
         series[ns++] = (Series){ends, fr, 2, ROLE_FREQ, LINE_DOTTED, ':'};
     }
@@ -97,13 +95,13 @@ static void compare_chart(Canvas *c, Rect r, DashView *v, const Snapshot *s, int
         at += 2 * rs->n_hist;
         panel_hist_steps(rs, xs);
         for (int64_t j = 0; j < rs->n_hist; j++)
-            ys[j] = row_metric(&rs->hist[j], metric);
+            ys[j] = row_metric(&snap_hist(rs)[j], metric);
         series[ns++] = (Series){xs, ys, (int)rs->n_hist, ROLE_SERIES0 + i, LINE_SOLID,
-                                (char)run_mark(rs)};
+                                (char)DASH_RUN_KEY(i)};
         char val[24];
         fmt_share(val, sizeof val, rs->n_hist ? ys[rs->n_hist - 1] : (double)NAN);
         x += canvas_printf(c, x, in.y, in.x + in.w - x, ROLE_SERIES0 + i, "%c %s %s  ",
-                           run_mark(rs), rs->name, val);
+                           DASH_RUN_KEY(i), rs->name, val);
     }
     Rect plot = chart_frame(c, (Rect){in.x, in.y + 1, in.w, in.h - 1}, &ax, "step", v->g);
     chart_lines(c, plot, series, ns, &ax, v->g);
@@ -127,10 +125,10 @@ static void cell_text(char *buf, size_t size, int j, const Snapshot *s, const Ru
                       const char *base)
 {
     const int E = s->E, K = s->K, K2 = 2 * K > E ? E : 2 * K;
-    const EvalRow *e = rs && rs->n_hist ? &rs->hist[rs->n_hist - 1] : NULL;
-    const double *hit = base && base[0] == 'c' ? s->chance_hit : s->freq_hit;
-    const double *rec = base && base[0] == 'c' ? s->chance_recall : s->freq_recall;
-    const double *cov = base && base[0] == 'c' ? s->chance_cover : s->freq_cover;
+    const EvalRow *e = rs && rs->n_hist ? &snap_hist(rs)[rs->n_hist - 1] : NULL;
+    const double *hit = base && base[0] == 'c' ? snap_baseline(s, SNAP_CHANCE, SNAP_HIT) : snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT);
+    const double *rec = base && base[0] == 'c' ? snap_baseline(s, SNAP_CHANCE, SNAP_RECALL) : snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL);
+    const double *cov = base && base[0] == 'c' ? snap_baseline(s, SNAP_CHANCE, SNAP_COVER) : snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER);
     double val = (double)NAN;
     buf[0] = '\0';
     switch (j) {
@@ -154,14 +152,14 @@ static void cell_text(char *buf, size_t size, int j, const Snapshot *s, const Ru
         if (rs && rs->n_hist) {
             int64_t best = 0;
             for (int64_t i = 1; i < rs->n_hist; i++)
-                if (rs->hist[i].recall_K > rs->hist[best].recall_K)
+                if (snap_hist(rs)[i].recall_K > snap_hist(rs)[best].recall_K)
                     best = i;
-            snprintf(buf, size, "%.3f@%lld", rs->hist[best].recall_K,
-                     (long long)rs->hist[best].step);
+            snprintf(buf, size, "%.3f@%lld", snap_hist(rs)[best].recall_K,
+                     (long long)snap_hist(rs)[best].step);
         }
         return;
     case 14: if (rs) fmt_rate(buf, size, rs->samples_per_s); return;
-    default: snprintf(buf, size, "%s", rs ? arch_name(rs->arch) : "baseline"); return;
+    default: snprintf(buf, size, "%s", rs ? rs->arch : "baseline"); return;
     }
     if (!isnan(val))
         snprintf(buf, size, "%.4f", val);

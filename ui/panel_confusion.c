@@ -197,9 +197,9 @@ void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
         return;
     }
     size_t li = (size_t)(v->layer < 0 ? L : v->layer);
-    const int64_t *counts = rs->confusion + li * (size_t)E * (size_t)E;
-    const double *recall = rs->expert_recall + li * (size_t)E;
-    const int64_t *needed = rs->needed + li * (size_t)E;
+    const int64_t *counts = snap_confusion(rs) + li * (size_t)E * (size_t)E;
+    const double *recall = snap_expert_recall(rs) + li * (size_t)E;
+    const int64_t *needed = snap_needed(rs) + li * (size_t)E;
     int full = in.h >= 20;
     HeatLayout hl;
     if (!heat_layout(&hl, E, in, full ? 4 : 3, v->color && v->g->unicode)) {

@@ -36,7 +36,7 @@ static int readout(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
     int x = in.x, y = in.y;
     x += canvas_text(c, x, y, in.w, ROLE_CURSOR, head, NULL);
     static const char *names[3] = {"cover", "recall", "hit"};
-    const double val[3] = {rs->cover[i], rs->recall[i], rs->hit[i]};
+    const double val[3] = {snap_rate(rs, SNAP_COVER)[i], snap_rate(rs, SNAP_RECALL)[i], snap_rate(rs, SNAP_HIT)[i]};
     for (int j = 0; j < 3; j++) {
         if (wide) {
             snprintf(a, sizeof a, "%.3f", val[j]);
@@ -51,16 +51,16 @@ static int readout(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
     y++;
     if (in.w >= 64) {
         x += canvas_printf(c, x, y, in.w, ROLE_CHANCE, "chance cover %.3f recall %.3f",
-                           s->chance_cover[i], s->chance_recall[i]);
+                           snap_baseline(s, SNAP_CHANCE, SNAP_COVER)[i], snap_baseline(s, SNAP_CHANCE, SNAP_RECALL)[i]);
         x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_NORMAL, " %s ", v->g->sep);
         canvas_printf(c, x, y, in.x + in.w - x, ROLE_FREQ, "freq cover %.3f recall %.3f",
-                      s->freq_cover[i], s->freq_recall[i]);
+                      snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER)[i], snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL)[i]);
         return 2;
     }
-    short_share(a, sizeof a, s->chance_cover[i]);
-    short_share(b, sizeof b, s->chance_recall[i]);
-    short_share(d, sizeof d, s->freq_cover[i]);
-    short_share(e, sizeof e, s->freq_recall[i]);
+    short_share(a, sizeof a, snap_baseline(s, SNAP_CHANCE, SNAP_COVER)[i]);
+    short_share(b, sizeof b, snap_baseline(s, SNAP_CHANCE, SNAP_RECALL)[i]);
+    short_share(d, sizeof d, snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER)[i]);
+    short_share(e, sizeof e, snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL)[i]);
     x += canvas_printf(c, x, y, in.w, ROLE_CHANCE, "chance %s/%s ", a, b);
     x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_FREQ, "freq %s/%s ", d, e);
     canvas_text(c, x, y, in.x + in.w - x, ROLE_DIM, "(cover/recall)", NULL);
@@ -89,13 +89,13 @@ void panel_coverage_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
         x[k - 1] = k;
     Axes ax = {1, E, 0, 1, 0};
     Series series[] = {
-        {x, s->chance_cover, E, ROLE_CHANCE, LINE_SPARSE, '.'},
-        {x, s->chance_recall, E, ROLE_CHANCE, LINE_SPARSE, '.'},
-        {x, s->freq_cover, E, ROLE_FREQ, LINE_DOTTED, ':'},
-        {x, s->freq_recall, E, ROLE_FREQ, LINE_DOTTED, ':'},
-        {x, rs->hit, E, ROLE_SERIES2, LINE_SOLID, 'o'},
-        {x, rs->recall, E, ROLE_SERIES1, LINE_SOLID, '+'},
-        {x, rs->cover, E, ROLE_SERIES0, LINE_SOLID, '*'},
+        {x, snap_baseline(s, SNAP_CHANCE, SNAP_COVER), E, ROLE_CHANCE, LINE_SPARSE, '.'},
+        {x, snap_baseline(s, SNAP_CHANCE, SNAP_RECALL), E, ROLE_CHANCE, LINE_SPARSE, '.'},
+        {x, snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER), E, ROLE_FREQ, LINE_DOTTED, ':'},
+        {x, snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL), E, ROLE_FREQ, LINE_DOTTED, ':'},
+        {x, snap_rate(rs, SNAP_HIT), E, ROLE_SERIES2, LINE_SOLID, 'o'},
+        {x, snap_rate(rs, SNAP_RECALL), E, ROLE_SERIES1, LINE_SOLID, '+'},
+        {x, snap_rate(rs, SNAP_COVER), E, ROLE_SERIES0, LINE_SOLID, '*'},
     };
     Rect plot = chart_frame(c, (Rect){in.x, in.y + used, in.w, in.h - used}, &ax, "k", v->g);
     chart_lines(c, plot, series, (int)(sizeof series / sizeof series[0]), &ax, v->g);

@@ -91,8 +91,8 @@ void panel_loss_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     double *tr = x + n, *trs = x + 2 * n, *va = x + 3 * n, *vas = x + 4 * n;
     panel_hist_steps(rs, x);
     for (int64_t i = 0; i < n; i++) {
-        tr[i] = rs->hist[i].train_loss;
-        va[i] = rs->hist[i].val_loss;
+        tr[i] = snap_hist(rs)[i].train_loss;
+        va[i] = snap_hist(rs)[i].val_loss;
     }
     smooth(tr, trs, n);
     smooth(va, vas, n);

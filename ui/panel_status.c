@@ -59,8 +59,6 @@ static int state_role(RunState st)
 }
 
 /* The number key that shows a run (SPEC 7: 1 simple, 2 hybrid, 3 complex). */
-static int arch_key(Arch a) { return '1' + (int)a; }
-
 /* Text with its start cut off when too wide, so a path's end stays. */
 static void text_keep_end(Canvas *c, int x, int y, int maxw, int role, const char *s,
                           const Glyphs *g)
@@ -95,12 +93,12 @@ static void status_run_line(Canvas *c, Rect r, const DashView *v, const RunSnaps
     for (int detail = 2; detail >= 0; detail--) {
         if (detail == 2) {
             snprintf(prefix, sizeof prefix, " run %s (%s, %zu params) ", rs->name,
-                     arch_name(rs->arch), rs->params);
+                     rs->arch, rs->params);
             snprintf(suffix, sizeof suffix, " %s epoch %.2f %s step %lld/%lld %s %s samples/s %s ETA %s ",
                      sep, rs->epoch, sep, (long long)rs->step, (long long)rs->planned_steps,
                      sep, rate, sep, eta);
         } else if (detail == 1) {
-            snprintf(prefix, sizeof prefix, " %s (%s) ", rs->name, arch_name(rs->arch));
+            snprintf(prefix, sizeof prefix, " %s (%s) ", rs->name, rs->arch);
             snprintf(suffix, sizeof suffix, " epoch %.2f step %lld/%lld %s/s ETA %s ",
                      rs->epoch, (long long)rs->step, (long long)rs->planned_steps, rate, eta);
         } else {
@@ -135,9 +133,9 @@ static void status_runs_line(Canvas *c, Rect r, const DashView *v, const Snapsho
         char tab[48];
         /* a run that is not training says so: the shown one says it above */
         if (rs->state == RUN_RUNNING || i == v->run)
-            snprintf(tab, sizeof tab, "%c %s", arch_key(rs->arch), rs->name);
+            snprintf(tab, sizeof tab, "%c %s", DASH_RUN_KEY(i), rs->name);
         else
-            snprintf(tab, sizeof tab, "%c %s (%s)", arch_key(rs->arch), rs->name,
+            snprintf(tab, sizeof tab, "%c %s (%s)", DASH_RUN_KEY(i), rs->name,
                      rs->state == RUN_PAUSED ? "paused" : rs->state == RUN_DONE ? "done"
                                                                                : "halted");
         x += canvas_text(c, x, r.y, r.x + r.w - x, i == v->run ? ROLE_TAB : ROLE_NORMAL, tab,

@@ -64,8 +64,8 @@ static int legend_table(Canvas *c, Rect in, const DashView *v, const Snapshot *s
                     rows[r], NULL);
         for (int i = 0; i < N_TOPK; i++) {
             int k = clamp_k(topk_k[i], s->E);
-            double val = r == 0 ? row_hit(last, i) : r == 1 ? s->chance_hit[k - 1]
-                                                             : s->freq_hit[k - 1];
+            double val = r == 0 ? row_hit(last, i) : r == 1 ? snap_baseline(s, SNAP_CHANCE, SNAP_HIT)[k - 1]
+                                                             : snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT)[k - 1];
             char buf[16];
             fmt_share(buf, sizeof buf, val);
             canvas_printf(c, in.x + 7 + i * 8, in.y + 1 + r, 8, ROLE_NORMAL, "%8s", buf);
@@ -104,7 +104,7 @@ void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
         return;
     }
     int64_t n = rs->n_hist;
-    const EvalRow *last = &rs->hist[n - 1];
+    const EvalRow *last = &snap_hist(rs)[n - 1];
     int used = in.h >= 12 && in.w >= 47 ? legend_table(c, in, v, s, last)
                                          : legend_line(c, in, v, last);
     double *x = dash_scratch(v, (size_t)n * (N_TOPK + 1) + 2 * 2 * N_TOPK + 2);
@@ -121,15 +121,15 @@ void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     for (int i = 0; i < N_TOPK; i++) {
         int k = clamp_k(topk_k[i], s->E);
         double *ch = levels + 4 * i, *fr = ch + 2;
-        ch[0] = ch[1] = s->chance_hit[k - 1];
-        fr[0] = fr[1] = s->freq_hit[k - 1];
+        ch[0] = ch[1] = snap_baseline(s, SNAP_CHANCE, SNAP_HIT)[k - 1];
+        fr[0] = fr[1] = snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT)[k - 1];
         series[ns++] = (Series){ends, ch, 2, ROLE_CHANCE, LINE_SPARSE, '.'};
         series[ns++] = (Series){ends, fr, 2, ROLE_FREQ, LINE_DOTTED, ':'};
     }
     for (int i = 0; i < N_TOPK; i++) {
         double *y = x + n * (i + 1);
         for (int64_t j = 0; j < n; j++)
-            y[j] = row_hit(&rs->hist[j], i);
+            y[j] = row_hit(&snap_hist(rs)[j], i);
         series[ns++] = (Series){x, y, (int)n, ROLE_SERIES0 + i, LINE_SOLID, topk_mark[i]};
     }
     Rect plot = chart_frame(c, (Rect){in.x, in.y + used, in.w, in.h - used}, &ax, "step", v->g);

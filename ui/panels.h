@@ -38,11 +38,15 @@ typedef struct DashView {
     int log_y;           /* loss axes on a log scale */
     int help;            /* the key table is open */
     int confirm_quit;    /* "Quit with unsaved runs? (y/n)" is open */
+    int pressed;         /* the key being handled, for a binding of a range (1..9) */
     char note[1200];     /* the latest message for the status line */
     int note_error;      /* ... and whether it reports a failure */
     double *scratch;     /* panels' working numbers, grown on demand */
     size_t scratch_n;
 } DashView;
+
+/* The key that shows run i (SPEC 7: 1..9 in --arch order). */
+#define DASH_RUN_KEY(i) ('1' + (i))
 
 void dash_view_init(DashView *v, const Glyphs *g, int color, int K);
 void dash_view_free(DashView *v);

@@ -8,9 +8,9 @@
 
 int resume_add(ResumeSet *rs, const char *path)
 {
-    if (rs->n == ARCH_COUNT) {
+    if (rs->n == TRAIN_MAX_RUNS) {
         fprintf(stderr, "moespec: --resume: at most %d files (one per architecture)\n",
-                ARCH_COUNT);
+                TRAIN_MAX_RUNS);
         return -1;
     }
     rs->paths[rs->n++] = path;

@@ -15,14 +15,14 @@
 
 /* Which settings the command line gave (1 = given). */
 typedef struct TrainGiven {
-    int arch, epochs, max_steps, batch, lr[ARCH_COUNT], width, window, lookahead, no_layer_id,
+    int arch, epochs, max_steps, batch, lr[ARCH_MAX], width, window, lookahead, no_layer_id,
         seed, val_frac, val_data, val_samples, eval_every, shards_per_group;
 } TrainGiven;
 
 typedef struct ResumeSet {
     int n;
-    const char *paths[ARCH_COUNT];
-    Checkpoint ck[ARCH_COUNT];
+    const char *paths[TRAIN_MAX_RUNS];
+    Checkpoint ck[TRAIN_MAX_RUNS];
 } ResumeSet;
 
 /* Adds a --resume FILE; -1 (after saying why) when there are too many. */

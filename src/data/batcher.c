@@ -24,6 +24,7 @@ struct Batcher {
     const TraceHeader *h;
     int lookahead, n_in_layers; /* input layers per token: L - lookahead */
     int window;              /* rows per unit */
+    int n_aux;               /* future tokens' targets per row (0: none) */
     int units_per_batch;
     int n_groups;
     uint8_t *mask;           /* [n_seqs] selected */
@@ -83,21 +84,26 @@ static void shuffle_u64(uint64_t *v, int64_t n, uint64_t seed)
     }
 }
 
-int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e)
+int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, int aux_cap, Err *e)
 {
     memset(b, 0, sizeof *b);
     b->cap = cap;
     b->D = D;
     b->K = K;
     b->window = 1;
+    b->aux_cap = aux_cap;
     size_t rows = (size_t)cap, cells = rows * (size_t)K;
     b->x = malloc(rows * (size_t)(D > 0 ? D : 1) * sizeof *b->x);
+    b->seq = malloc(rows * sizeof *b->seq);
+    b->pos = malloc(rows * sizeof *b->pos);
+    b->token = malloc(rows * sizeof *b->token);
     b->layer = malloc(rows * sizeof *b->layer);
     b->targets = malloc(cells * sizeof *b->targets);
     b->prev = malloc(cells * sizeof *b->prev);
-    b->future = malloc(cells * BATCH_FUTURE * sizeof *b->future);
+    b->aux = malloc(cells * (size_t)(aux_cap > 0 ? aux_cap : 1) * sizeof *b->aux);
     b->valid = malloc(rows);
-    if (!b->x || !b->layer || !b->targets || !b->prev || !b->future || !b->valid) {
+    if (!b->x || !b->seq || !b->pos || !b->token || !b->layer || !b->targets || !b->prev ||
+        !b->aux || !b->valid) {
         sample_batch_free(b);
         return err_set(e, ERR_RUNTIME, "out of memory for a batch of %d rows", cap);
     }
@@ -107,10 +113,13 @@ int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e)
 void sample_batch_free(SampleBatch *b)
 {
     free(b->x);
+    free(b->seq);
+    free(b->pos);
+    free(b->token);
     free(b->layer);
     free(b->targets);
     free(b->prev);
-    free(b->future);
+    free(b->aux);
     free(b->valid);
     memset(b, 0, sizeof *b);
 }
@@ -149,7 +158,7 @@ static int batcher_index(Batcher *b, Err *e)
 }
 
 int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch, int window,
-                 Batcher **out, Err *e)
+                 int n_aux, Batcher **out, Err *e)
 {
     const TraceHeader *h = traceset_header(ts);
     int64_t n_seqs = traceset_n_seqs(ts);
@@ -161,6 +170,9 @@ int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch
         return err_set(e, ERR_USAGE, "--batch: must be at least 1");
     if (window < 1 || window >= (1 << POS_BITS))
         return err_set(e, ERR_USAGE, "--window: %d out of range [1, %d)", window, 1 << POS_BITS);
+    if (n_aux < 0 || n_aux > BATCH_MAX_AUX)
+        return err_set(e, ERR_USAGE, "batcher: %d future tokens per row not in [0, %d]", n_aux,
+                       BATCH_MAX_AUX);
     if (h->L >= (1 << LAYER_BITS) || n_seqs >= ((int64_t)1 << SEQ_BITS))
         return err_set(e, ERR_INPUT, "%s: too many layers or sequences to index",
                        traceset_path(ts));
@@ -171,6 +183,7 @@ int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch
     b->h = h;
     b->lookahead = lookahead;
     b->window = window;
+    b->n_aux = n_aux;
     b->units_per_batch = batch / window > 0 ? batch / window : 1;
     b->n_in_layers = h->L - lookahead;
     b->n_groups = traceset_n_groups(ts);
@@ -246,40 +259,54 @@ static int fill_unit(Batcher *b, uint64_t id, SampleBatch *out, int r0, Err *e)
     int rc = seq_view(b, seq, &v, e);
     if (rc)
         return rc;
-    const int L = b->h->L, K = b->h->K, lt = l + b->lookahead, W = b->window;
+    const int L = b->h->L, K = b->h->K, lt = l + b->lookahead, W = b->window, A = b->n_aux;
     for (int p = 0; p < W; p++) {
-        int r = r0 + p, t = chunk * W + p;
+        int r = r0 + p, t = chunk * W + p, real = t < v.T;
         size_t at = (size_t)r * (size_t)K;
         float *x = out->x + (size_t)r * (size_t)out->D;
+        out->seq[r] = seq;
+        out->pos[r] = t;
+        out->token[r] = real && v.tokens ? v.tokens[t] : -1;
         out->layer[r] = l;
-        out->valid[r] = t < v.T;
-        if (t < v.T) {
+        out->valid[r] = (uint8_t)real;
+        if (real) {
             traceset_seq_hidden(b->h, &v, t, l, x);
             out->n_valid++;
         } else {
             memset(x, 0, (size_t)out->D * sizeof *x);
         }
-        copy_targets(&v, t < v.T ? t : -1, lt, L, K, out->targets + at);
-        copy_targets(&v, t < v.T ? t - 1 : -1, lt, L, K, out->prev + at);
-        for (int f = 1; W > 1 && f <= BATCH_FUTURE; f++) /* [r][f-1][K] */
-            copy_targets(&v, t < v.T ? t + f : -1, lt, L, K,
-                         out->future + ((size_t)r * BATCH_FUTURE + (size_t)(f - 1)) * (size_t)K);
+        copy_targets(&v, real ? t : -1, lt, L, K, out->targets + at);
+        copy_targets(&v, real ? t - 1 : -1, lt, L, K, out->prev + at);
+        for (int f = 1; f <= A; f++) /* [r][f-1][K] */
+            copy_targets(&v, real ? t + f : -1, lt, L, K,
+                         out->aux + ((size_t)r * (size_t)A + (size_t)(f - 1)) * (size_t)K);
     }
+    return ERR_OK;
+}
+
+/* Checks that out can take this batcher's rows: its future tokens. */
+static int batch_fits(const Batcher *b, SampleBatch *out, Err *e)
+{
+    out->n = out->n_valid = 0;
+    out->window = b->window;
+    out->n_aux = b->n_aux;
+    if (b->n_aux > out->aux_cap)
+        return err_set(e, ERR_USAGE, "a batch with room for %d future tokens per row needs %d",
+                       out->aux_cap, b->n_aux);
     return ERR_OK;
 }
 
 /* Fills out with n units (whole windows); ERR_USAGE if they do not fit. */
 static int fill_units(Batcher *b, const uint64_t *ids, int n, SampleBatch *out, Err *e)
 {
-    out->n = out->n_valid = 0;
-    out->window = b->window;
+    int rc = batch_fits(b, out, e);
+    if (rc)
+        return rc;
     if ((int64_t)n * b->window > out->cap)
         return err_set(e, ERR_USAGE, "a batch of %d rows needs %d", out->cap, n * b->window);
-    for (int u = 0; u < n; u++) {
-        int rc = fill_unit(b, ids[u], out, u * b->window, e);
-        if (rc)
+    for (int u = 0; u < n; u++)
+        if ((rc = fill_unit(b, ids[u], out, u * b->window, e)))
             return rc;
-    }
     out->n = n * b->window;
     return ERR_OK;
 }
@@ -472,13 +499,11 @@ int batcher_next_eval(Batcher *b, int64_t *pos, SampleBatch *out, Err *e)
 {
     int64_t left = b->n_eval_units - *pos, fit = out->cap / b->window;
     int n = (int)(left < fit ? left : fit);
-    out->n = out->n_valid = 0;
-    out->window = b->window;
-    for (int u = 0; u < n; u++) {
-        int rc = fill_unit(b, eval_unit_id(b, *pos + u), out, u * b->window, e);
-        if (rc)
-            return rc;
-    }
+    int rc = batch_fits(b, out, e);
+    for (int u = 0; !rc && u < n; u++)
+        rc = fill_unit(b, eval_unit_id(b, *pos + u), out, u * b->window, e);
+    if (rc)
+        return rc;
     out->n = n * b->window;
     *pos += n;
     return ERR_OK;

@@ -30,24 +30,34 @@
 #include "data/traceset.h"
 #include "util/err.h"
 
-#define BATCH_FUTURE 4 /* tokens ahead whose targets a batch carries (hybrid) */
+#define BATCH_MAX_AUX 16 /* future tokens whose targets a batch may carry */
 
+/* One batch of samples. Every row says which sample it is (sequence,
+ * position, token id, input layer), so a consumer of scores (the metrics,
+ * the deployment replay) needs nothing but the batch. */
 typedef struct SampleBatch {
     int cap;          /* rows allocated */
     int n;            /* rows filled (whole windows) */
     int D, K;
     int window;       /* rows per window (1 for the per-token models) */
+    int n_aux;        /* future tokens per row in aux (0: aux not filled) */
+    int aux_cap;      /* n_aux allocated */
     float *x;         /* [cap][D] hidden state at the input layer, f32 (0 on padding) */
+    int64_t *seq;     /* [cap] sequence index in the trace set */
+    int32_t *pos;     /* [cap] token position t in the sequence (the window's on padding) */
+    int32_t *token;   /* [cap] token id, -1 when the set has none (and on padding) */
     int32_t *layer;   /* [cap] input layer l */
     int32_t *targets; /* [cap][K] experts at layer l + lookahead, gate order; -1 on padding */
     int32_t *prev;    /* [cap][K] previous token's targets (same layers), -1 at t = 0 */
-    int32_t *future;  /* [cap][BATCH_FUTURE][K] targets of tokens t+1..t+4, -1 past the end
-                         (filled for windowed batchers only) */
+    int32_t *aux;     /* [cap][n_aux][K] targets of tokens t+1..t+n_aux, -1 past the
+                         end; filled only for a batcher opened with n_aux > 0 */
     uint8_t *valid;   /* [cap] 0 on the padding rows of a sequence's last window */
     int n_valid;      /* rows with valid = 1 */
 } SampleBatch;
 
-int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, Err *e);
+/* cap rows of hidden size D and K experts, with room for aux_cap future
+ * tokens per row (0 when no batcher fills them). */
+int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, int aux_cap, Err *e);
 void sample_batch_free(SampleBatch *b);
 
 typedef struct BatchCursor {
@@ -60,10 +70,12 @@ typedef struct Batcher Batcher;
 
 /* seq_mask[s] != 0 selects sequence s (NULL = all). batch is the samples
  * per training batch (rounded down to whole windows, at least one window);
- * window is the rows per unit (1 = per token). Fails with ERR_INPUT when
- * nothing is selected or a sequence is too long to index. */
+ * window is the rows per unit (1 = per token); n_aux the future tokens
+ * whose targets every row carries (0..BATCH_MAX_AUX; the batches then need
+ * aux_cap >= n_aux). Fails with ERR_INPUT when nothing is selected or a
+ * sequence is too long to index. */
 int batcher_open(TraceSet *ts, const uint8_t *seq_mask, int lookahead, int batch, int window,
-                 Batcher **out, Err *e);
+                 int n_aux, Batcher **out, Err *e);
 /* Rows a SampleBatch needs for this batcher's batches. */
 int batcher_batch_rows(const Batcher *b);
 void batcher_free(Batcher *b);

@@ -148,7 +148,7 @@ static void complex_init(Model *m, Rng *r)
     assert(np == m->n_params && na == m->n_acts);
     (void)np, (void)na;
     m->scores = a.logits;
-    m->future_scores = NULL;
+    m->aux_scores = NULL;
     sinusoid_table(a.sinus, (size_t)c->window, C);
     init_xavier_uniform(p.w_in, C, D, r);
     if (p.emb)
@@ -281,7 +281,7 @@ static void complex_backward(Model *m)
 
 const ModelOps complex_ops = {
     .windowed = 1,
-    .needs_future = 0,
+    .n_aux = 0,
     .width_multiple = COMPLEX_HEADS / 2, /* 8 heads over 2W */
     .param_count = complex_param_count,
     .act_count = complex_act_count,

@@ -22,7 +22,7 @@
 #include "nn/linear.h"
 #include "nn/transformer.h"
 
-#define NF MODEL_FUTURE
+#define NF HYBRID_AHEAD
 
 /* Slices of a parameter-sized block (params or grads). */
 typedef struct HybridParams {
@@ -142,7 +142,7 @@ static size_t hybrid_act_count(const ModelConfig *c, size_t max_batch)
 }
 
 /* SPEC 5's pinned initialisation, drawn in parameter-block order; also
- * points m->scores and m->future_scores into the activation block. */
+ * points m->scores and m->aux_scores into the activation block. */
 static void hybrid_init(Model *m, Rng *r)
 {
     const ModelConfig *c = &m->cfg;
@@ -154,7 +154,7 @@ static void hybrid_init(Model *m, Rng *r)
     assert(np == m->n_params && na == m->n_acts);
     (void)np, (void)na;
     m->scores = a.scores;
-    m->future_scores = a.u;
+    m->aux_scores = a.u;
     init_xavier_uniform(p.w1, W, D, r);
     if (p.emb)
         init_normal(p.emb, L * W, 1.0, r);
@@ -181,7 +181,7 @@ static WindowRows rows_current(const Model *m, const Batch *bt, const int32_t *t
 static WindowRows rows_future(const Model *m, const Batch *bt, size_t j)
 {
     size_t E = (size_t)m->cfg.E, K = (size_t)m->cfg.K;
-    return (WindowRows){bt->n, bt->valid, bt->future + j * K, NF * K, NF * E, E, K};
+    return (WindowRows){bt->n, bt->valid, bt->aux_targets + j * K, NF * K, NF * E, E, K};
 }
 
 /* Offsets with at least one row that counts (the future term's divisor). */
@@ -307,7 +307,7 @@ static void hybrid_backward(Model *m)
 
 const ModelOps hybrid_ops = {
     .windowed = 1,
-    .needs_future = 1,
+    .n_aux = NF,
     .width_multiple = HYBRID_HEADS,
     .param_count = hybrid_param_count,
     .act_count = hybrid_act_count,

@@ -36,7 +36,7 @@
  * Initialisation (SPEC 5): Xavier-uniform weights, zero biases, γ=1 β=0,
  * layer embedding N(0, 1), positions N(0, 0.02²), drawn in block order.
  *
- * Used only through model.h (model_future_scores gives the u_j logits).
+ * Used only through model.h (model_aux_scores gives the u_j logits).
  */
 #ifndef MOESPEC_MODELS_HYBRID_H
 #define MOESPEC_MODELS_HYBRID_H
@@ -46,6 +46,7 @@
 #define HYBRID_HEADS 4
 #define HYBRID_LAYERS 2
 #define HYBRID_FUTURE_WEIGHT 0.3f  /* SPEC 5 */
+#define HYBRID_AHEAD 4             /* future heads: tokens t+1..t+4 */
 #define HYBRID_CURRENT_WEIGHT 1.0f /* our choice; see above */
 
 extern const ModelOps hybrid_ops;

@@ -1,53 +1,33 @@
 /*
  * model.c: the architecture-independent half of every model: configuration,
- * allocation, argument checks, zero-grad, clipping + AdamW, block I/O. The
+ * allocation, argument checks, zero-grad, clipping + AdamW. The
  * architecture files supply layout, initialisation, forward and backward
- * through ModelOps.
+ * through ModelOps; arch.c's table says which ops an architecture has.
  */
 #include "models/model.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/complex.h"
-#include "models/hybrid.h"
-#include "models/simple.h"
-
-static const char *const arch_names[ARCH_COUNT] = {"simple", "hybrid", "complex"};
-
-const char *arch_name(Arch a)
-{
-    return (unsigned)a < ARCH_COUNT ? arch_names[a] : "unknown";
-}
-
-int arch_parse(const char *name, Arch *out, Err *e)
-{
-    for (int a = 0; a < ARCH_COUNT; a++)
-        if (strcmp(name, arch_names[a]) == 0) {
-            *out = (Arch)a;
-            return ERR_OK;
-        }
-    return err_set(e, ERR_USAGE, "unknown architecture '%s' (simple, hybrid or complex)", name);
-}
-
 void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
 {
     memset(c, 0, sizeof *c);
+    const ArchInfo *row = arch_info(arch);
     c->arch = arch;
     c->D = D;
     c->W = D < 512 ? D / 2 : 256;
     if (c->W < 1)
         c->W = 1;
-    if (arch != ARCH_SIMPLE) /* 4 heads of W (hybrid), 8 of 2W (complex) */
-        c->W = (c->W + 3) / 4 * 4;
+    int multiple = row ? row->ops->width_multiple : 1;
+    if (multiple > 1)
+        c->W = (c->W + multiple - 1) / multiple * multiple;
     c->E = E;
     c->K = K;
     c->L = L;
     c->use_layer_id = 1;
-    c->dropout = arch == ARCH_SIMPLE ? 0.1f : 0.0f;
-    c->window = arch == ARCH_SIMPLE ? 0 : 32;
+    c->dropout = row ? row->dropout : 0.0f;
+    c->window = row && row->ops->windowed ? 32 : 0;
     c->seed = 1;
     c->adamw = ADAMW_DEFAULTS;
     c->clip = 1.0f;
@@ -55,10 +35,8 @@ void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
 
 static const ModelOps *arch_ops(Arch a)
 {
-    return a == ARCH_SIMPLE   ? &simple_ops
-           : a == ARCH_HYBRID ? &hybrid_ops
-           : a == ARCH_COMPLEX ? &complex_ops
-                               : NULL;
+    const ArchInfo *row = arch_info(a);
+    return row ? row->ops : NULL;
 }
 
 size_t model_config_param_count(const ModelConfig *c)
@@ -194,14 +172,15 @@ static int targets_check(const Model *m, const Batch *b, const int32_t *targets,
             if (targets[i * K + k] < 0 || targets[i * K + k] >= c->E)
                 return err_set(e, ERR_INPUT, "batch row %zu: expert id %d not in [0, %d)", i,
                                (int)targets[i * K + k], c->E);
-    if (!m->ops->needs_future)
+    const size_t A = (size_t)m->ops->n_aux;
+    if (A == 0)
         return ERR_OK;
-    if (!b->future)
+    if (!b->aux_targets)
         return err_set(e, ERR_USAGE, "model: %s needs the future tokens' targets",
                        arch_name(c->arch));
     for (size_t i = 0; i < b->n; i++)
-        for (size_t j = 0; row_valid(b, i) && j < MODEL_FUTURE; j++) {
-            const int32_t *f = b->future + (i * MODEL_FUTURE + j) * K;
+        for (size_t j = 0; row_valid(b, i) && j < A; j++) {
+            const int32_t *f = b->aux_targets + (i * A + j) * K;
             for (size_t k = 0; k < K; k++) {
                 if (f[0] == -1 && f[k] != -1)
                     return err_set(e, ERR_INPUT,
@@ -267,9 +246,14 @@ const float *model_scores(const Model *m)
     return m->scores;
 }
 
-const float *model_future_scores(const Model *m)
+int model_n_aux(const Model *m)
 {
-    return m->future_scores;
+    return m->ops->n_aux;
+}
+
+const float *model_aux_scores(const Model *m)
+{
+    return m->aux_scores;
 }
 
 void model_zero_grad(Model *m)
@@ -303,45 +287,4 @@ int model_update(Model *m, float lr, double *grad_norm, Err *e)
 float *model_block(Model *m, ModelBlock which)
 {
     return which == MODEL_ADAM_M ? m->adam_m : which == MODEL_ADAM_V ? m->adam_v : m->params;
-}
-
-static const char *block_name(ModelBlock which)
-{
-    return which == MODEL_ADAM_M ? "AdamW first moment"
-           : which == MODEL_ADAM_V ? "AdamW second moment"
-                                   : "parameter block";
-}
-
-int model_write_block(const Model *m, ModelBlock which, FILE *f, const char *path, Err *e)
-{
-    const float *src = which == MODEL_ADAM_M   ? m->adam_m
-                       : which == MODEL_ADAM_V ? m->adam_v
-                                               : m->params;
-    errno = 0;
-    if (fwrite(src, sizeof *src, m->n_params, f) != m->n_params)
-        return err_sys(e, ERR_RUNTIME, errno, "%s: writing the %s", path, block_name(which));
-    return ERR_OK;
-}
-
-int model_read_block(Model *m, ModelBlock which, FILE *f, const char *path, Err *e)
-{
-    long start = ftell(f);
-    /* Read into the gradient block (scratch between steps) so a bad block
-     * leaves the model as it was. */
-    float *tmp = m->grads;
-    size_t got = fread(tmp, sizeof *tmp, m->n_params, f);
-    if (got != m->n_params) {
-        if (ferror(f))
-            return err_sys(e, ERR_INPUT, errno, "%s:%ld: reading the %s", path, start,
-                           block_name(which));
-        return err_set(e, ERR_INPUT, "%s:%ld: %s truncated (%zu of %zu values)", path, start,
-                       block_name(which), got, m->n_params);
-    }
-    for (size_t i = 0; i < m->n_params; i++)
-        if (!isfinite(tmp[i]) || (which == MODEL_ADAM_V && tmp[i] < 0.0f))
-            return err_set(e, ERR_INPUT, "%s:%ld: %s value %zu is %g", path,
-                           start + (long)(i * sizeof *tmp), block_name(which), i, (double)tmp[i]);
-    memcpy(model_block(m, which), tmp, m->n_params * sizeof *tmp);
-    model_zero_grad(m);
-    return ERR_OK;
 }

@@ -19,7 +19,7 @@
  * The Model struct is visible so architecture files (simple.c,
  * hybrid.c, complex.c) can wire into it; everyone else treats the fields as
  * read-only except through the functions below (a checkpoint restore writes
- * the blocks through model_read_block and sets rng and adam_step).
+ * the blocks through model_block and sets rng and adam_step).
  *
  * Not here: file formats (the checkpoint module owns them), threading
  * (cblas runs on OpenBLAS's pool, sized by the trainer), metrics.
@@ -29,34 +29,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
+#include "models/arch.h"
 #include "nn/adamw.h"
 #include "nn/rng.h"
 #include "util/err.h"
 
-typedef enum { ARCH_SIMPLE = 0, ARCH_HYBRID = 1, ARCH_COMPLEX = 2 } Arch;
-#define ARCH_COUNT 3
-
-/* "simple", "hybrid", "complex". */
-const char *arch_name(Arch a);
-/* Parses one of those names; ERR_USAGE naming the bad one otherwise. */
-int arch_parse(const char *name, Arch *out, Err *e);
-
 typedef struct ModelConfig {
     Arch arch;
     int D;            /* hidden size of the input */
-    int W;            /* base width (SPEC 5: 256, or D/2 if D < 512; for
-                         hybrid and complex the default is rounded up to a
-                         multiple of 4, which their attention heads need) */
+    int W;            /* base width (256, or D/2 if D < 512; rounded up to the
+                         architecture's ops->width_multiple, which the
+                         attention heads need) */
     int E;            /* experts per layer: scores per sample */
     int K;            /* experts in each target set */
     int L;            /* MoE layers: rows of the layer embedding */
     int use_layer_id; /* 1: learned layer embedding; 0: --no-layer-id */
-    float dropout;    /* drop probability in training, [0, 1) (simple: 0.1;
-                         SPEC 5 gives the windowed models none: must be 0) */
-    int window;       /* tokens per window of the windowed models (hybrid,
-                         complex; default 32); unused by simple */
+    float dropout;    /* drop probability in training, [0, 1) (the table's;
+                         the windowed models take none: must be 0) */
+    int window;       /* tokens per window of the windowed models (default
+                         32); 0 for the per-token ones */
     uint64_t seed;    /* initialisation and dropout streams */
     AdamWConfig adamw;
     float clip;       /* global grad-norm limit (1.0); 0 = no clipping */
@@ -71,8 +63,8 @@ size_t model_config_param_count(const ModelConfig *c);
 /* One batch as the trainer hands it over. The arrays are the caller's and
  * must stay valid and unchanged from model_forward until model_backward.
  *
- * simple: n independent rows (samples); valid must be NULL or all 1 and
- * future is ignored.
+ * Per-token models (simple): n independent rows (samples); valid must be
+ * NULL or all 1.
  *
  * Windowed models (hybrid, complex): n = n_windows × cfg.window rows; row r
  * is position r % window of window r / window, and the rows of a window are
@@ -85,12 +77,12 @@ size_t model_config_param_count(const ModelConfig *c);
  * of a valid row); their scores are garbage and every loss ignores them.
  * Losses average over the valid rows only; a batch needs at least one.
  *
- * future (hybrid only): [n][MODEL_FUTURE][K], row r's entry j the target set
- * of token t+1+j (same sequence and layer, whether or not that token is in
- * this batch), or K × -1 when that token does not exist (past the end of
- * the sequence). Required with targets for hybrid (its loss uses it);
- * ignored by the other architectures. */
-#define MODEL_FUTURE 4 /* future offsets t+1..t+4 of the hybrid's heads */
+ * Auxiliary heads: an architecture with ops->n_aux = A > 0 also scores the
+ * experts of tokens t+1..t+A (hybrid: 4). aux_targets is then
+ * [n][A][K], row r's entry j the target set of token t+1+j (same sequence
+ * and layer, whether or not that token is in this batch), or K × -1 when
+ * that token does not exist (past the end of the sequence); required with
+ * targets (the loss uses it), ignored when A = 0. */
 
 typedef struct Batch {
     size_t n;              /* rows (samples), 1..max_batch */
@@ -98,7 +90,7 @@ typedef struct Batch {
     const int32_t *layer;  /* [n] input layer id in [0, L); may be NULL when
                               the model has no layer embedding */
     const uint8_t *valid;  /* [n] 0 on padding rows; NULL = all valid */
-    const int32_t *future; /* [n][MODEL_FUTURE][K] or NULL (see above) */
+    const int32_t *aux_targets; /* [n][ops->n_aux][K] or NULL (see above) */
 } Batch;
 
 typedef struct Model Model;
@@ -107,7 +99,8 @@ typedef struct Model Model;
  * loss when targets is not NULL; ids are already checked. */
 typedef struct ModelOps {
     int windowed;      /* rows come in windows of cfg.window (hybrid, complex) */
-    int needs_future;  /* its loss needs Batch.future (hybrid) */
+    int n_aux;         /* auxiliary heads for tokens t+1..t+n_aux (hybrid: 4); its
+                          loss needs Batch.aux_targets when > 0 */
     int width_multiple; /* cfg.W must be a multiple of this (attention heads) */
     size_t (*param_count)(const ModelConfig *c);
     size_t (*act_count)(const ModelConfig *c, size_t max_batch);
@@ -128,8 +121,8 @@ struct Model {
     size_t n_acts;
     float *acts;     /* [n_acts] activations and activation gradients */
     float *scores;   /* [max_batch][E] raw expert scores (logits), in acts */
-    float *future_scores; /* [max_batch][MODEL_FUTURE][E] hybrid's future
-                             heads (logits), in acts; NULL for the others */
+    float *aux_scores; /* [max_batch][ops->n_aux][E] auxiliary heads' logits, in
+                          acts; NULL when n_aux is 0 */
     Rng rng;         /* dropout stream; part of the training state */
     uint64_t adam_step; /* AdamW updates applied so far */
     /* the last forward, for backward */
@@ -161,10 +154,12 @@ int model_forward(Model *m, const Batch *b, const int32_t *targets, int training
  * padding rows). */
 const float *model_scores(const Model *m);
 
-/* The hybrid's future heads for the last forward's rows: [n][MODEL_FUTURE][E]
- * logits, entry j scoring the experts of token t+1+j (for future.csv's
- * hit1, recall_K, cover_K per offset). NULL for the other architectures. */
-const float *model_future_scores(const Model *m);
+/* Auxiliary heads of the model (ops->n_aux; 0 for most architectures). */
+int model_n_aux(const Model *m);
+/* Their scores for the last forward's rows: [n][n_aux][E] logits, entry j
+ * scoring the experts of token t+1+j (future.csv's hit1, recall_K, cover_K
+ * per offset). NULL when the model has none. */
+const float *model_aux_scores(const Model *m);
 
 void model_zero_grad(Model *m);
 
@@ -177,15 +172,9 @@ int model_backward(Model *m, Err *e);
  * A non-finite norm is ERR_RUNTIME and changes nothing. */
 int model_update(Model *m, float lr, double *grad_norm, Err *e);
 
-/* The flat blocks, for checkpoints. Raw little-endian float32, n_params
- * each; the caller owns framing, checksums and the file. */
+/* The flat blocks, for checkpoints: n_params raw floats each; the caller
+ * owns framing, checksums, validation and the file. */
 typedef enum { MODEL_PARAMS = 0, MODEL_ADAM_M, MODEL_ADAM_V } ModelBlock;
 float *model_block(Model *m, ModelBlock which);
-/* Writes the block at f's position; ERR_RUNTIME on a write error. */
-int model_write_block(const Model *m, ModelBlock which, FILE *f, const char *path, Err *e);
-/* Reads a block written by model_write_block. The block is replaced only
- * when all of it was read and every value is finite (and v >= 0): else
- * ERR_INPUT naming path and the byte offset, and the model is unchanged. */
-int model_read_block(Model *m, ModelBlock which, FILE *f, const char *path, Err *e);
 
 #endif

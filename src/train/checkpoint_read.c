@@ -355,7 +355,9 @@ int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
         return rc;
     In in = {buf, n, 0, path, e, ERR_OK};
     if (!check_frame(&in)) {
-        ck->arch = (Arch)get_int(&in, 4, 0, ARCH_COUNT - 1, "architecture");
+        ck->arch = (Arch)get_int(&in, 4, 0, ARCH_MAX - 1, "architecture");
+        if (!in.rc && !arch_info(ck->arch))
+            in_fail(&in, in.at - 4, "architecture id is none this moespec knows");
         get_settings(&in, ck);
         get_model_config(&in, ck);
         get_data(&in, ck);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "data/split.h"
+#include "train/score.h"
 
 static int same_shape(const TraceHeader *a, const TraceHeader *b)
 {
@@ -38,21 +39,38 @@ static int open_sets(const TrainConfig *c, TrainData *d, Err *e)
     return ERR_OK;
 }
 
-int train_arch_view(Arch a)
+void train_arch_view(const TrainConfig *c, Arch a, int *window, int *n_aux)
 {
-    return a == ARCH_SIMPLE ? VIEW_TOKEN : VIEW_WINDOW;
+    const ArchInfo *row = arch_info(a);
+    *window = row && row->ops->windowed ? c->window : 1;
+    *n_aux = row ? row->ops->n_aux : 0;
 }
 
-static int open_view(const TrainConfig *c, TrainData *d, const uint8_t *train_mask, int view,
-                     Err *e)
+int train_data_view(const TrainData *d, int window, int n_aux)
 {
-    int window = view == VIEW_WINDOW ? c->window : 1;
-    int rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, window, &d->train[view], e);
+    for (int v = 0; v < d->n_views; v++)
+        if (d->views[v].window == window && d->views[v].n_aux == n_aux)
+            return v;
+    return -1;
+}
+
+/* Opens the view (window, n_aux) unless it is open. */
+static int open_view(const TrainConfig *c, TrainData *d, const uint8_t *train_mask, int window,
+                     int n_aux, Err *e)
+{
+    if (train_data_view(d, window, n_aux) >= 0)
+        return ERR_OK;
+    if (d->n_views == TRAIN_MAX_VIEWS)
+        return err_set(e, ERR_USAGE, "train: more than %d data views", TRAIN_MAX_VIEWS);
+    DataView *v = &d->views[d->n_views++];
+    v->window = window;
+    v->n_aux = n_aux;
+    int rc = batcher_open(d->ts, train_mask, c->lookahead, c->batch, window, n_aux, &v->train, e);
     if (!rc)
         rc = batcher_open(d->vts, d->vts == d->ts ? d->val_mask : NULL, c->lookahead, c->batch,
-                          window, &d->val[view], e);
+                          window, n_aux, &v->val, e);
     if (!rc)
-        rc = batcher_limit_eval(d->val[view], c->val_samples, c->seed, e);
+        rc = batcher_limit_eval(v->val, c->val_samples, c->seed, e);
     return rc;
 }
 
@@ -69,15 +87,27 @@ static int open_batchers(const TrainConfig *c, TrainData *d, Err *e)
     if (!rc) {
         for (int64_t s = 0; s < n; s++)
             train_mask[s] = !d->val_mask[s];
-        rc = open_view(c, d, train_mask, VIEW_TOKEN, e);
+        rc = open_view(c, d, train_mask, 1, 0, e); /* TRAIN_VIEW_TOKEN */
     }
-    int windowed = 0;
-    for (int i = 0; i < c->n_archs; i++)
-        windowed |= train_arch_view(c->archs[i]) == VIEW_WINDOW;
-    if (!rc && windowed)
-        rc = open_view(c, d, train_mask, VIEW_WINDOW, e);
+    for (int i = 0; !rc && i < c->n_archs; i++) {
+        int window, n_aux;
+        train_arch_view(c, c->archs[i], &window, &n_aux);
+        rc = open_view(c, d, train_mask, window, n_aux, e);
+    }
     free(train_mask);
     return rc;
+}
+
+/* The batch buffer every view's batches fit in. */
+static int alloc_batch(TrainData *d, Err *e)
+{
+    int rows = 1, aux = 0;
+    for (int v = 0; v < d->n_views; v++) {
+        int r = batcher_batch_rows(d->views[v].train);
+        rows = r > rows ? r : rows;
+        aux = d->views[v].n_aux > aux ? d->views[v].n_aux : aux;
+    }
+    return sample_batch_alloc(&d->buf, rows, d->h.D, d->h.K, aux, e);
 }
 
 /* Counts the training split's routing per input layer. Walks the sequence
@@ -113,43 +143,30 @@ static int count_frequencies(const TrainConfig *c, TrainData *d, Err *e)
     return rc;
 }
 
-/* Feeds the frequency and repeat baselines' scores for every validation
- * sample through the same accumulator code as the models. */
+/* Measures the baselines on the validation samples through the score
+ * pass, as a model is measured. The repeat scores are a ranking, not
+ * logits: its val_ce is off. */
 static int measure_baselines(TrainData *d, Err *e)
 {
     const int E = d->h.E, K = d->h.K, L = d->h.L;
-    MetricsAcc *rep = NULL;
-    float *scores = malloc((size_t)d->buf.cap * (size_t)E * sizeof *scores);
-    int rc = scores ? ERR_OK : err_set(e, ERR_RUNTIME, "out of memory");
-    if (!rc)
-        rc = metrics_acc_create(E, K, L, &rep, e);
-    if (!rc)
-        metrics_acc_set_ce(rep, 0); /* repeat scores are a ranking, not logits */
-    metrics_acc_reset(d->acc);
-    for (int64_t pos = 0; !rc;) {
-        if ((rc = batcher_next_eval(d->val[VIEW_TOKEN], &pos, &d->buf, e)) || d->buf.n == 0)
-            break;
-        const size_t n = (size_t)d->buf.n;
-        rc = metrics_baseline_scores(d->freq, METRICS_FREQUENCY, d->buf.layer, d->buf.prev, n,
-                                     scores, e);
+    BaselineScorer bs = {d->freq, METRICS_FREQUENCY, E, NULL};
+    bs.scores = malloc((size_t)d->buf.cap * (size_t)E * sizeof *bs.scores);
+    int rc = bs.scores ? ERR_OK : err_set(e, ERR_RUNTIME, "out of memory");
+    MetricsResult *out[2] = {&d->base_freq, &d->base_repeat};
+    for (int which = 0; !rc && which < 2; which++) {
+        bs.which = which ? METRICS_REPEAT : METRICS_FREQUENCY;
+        metrics_acc_reset(d->acc);
+        metrics_acc_set_ce(d->acc, bs.which != METRICS_REPEAT);
+        ScoreSink sink = {sink_metrics, d->acc};
+        rc = score_pass(d->views[TRAIN_VIEW_TOKEN].val, &d->buf, score_baseline, &bs, &sink, 1,
+                        e);
         if (!rc)
-            rc = metrics_acc_add(d->acc, scores, d->buf.targets, d->buf.layer, n, e);
+            rc = metrics_result_create(E, K, L, out[which], e);
         if (!rc)
-            rc = metrics_baseline_scores(d->freq, METRICS_REPEAT, d->buf.layer, d->buf.prev, n,
-                                         scores, e);
-        if (!rc)
-            rc = metrics_acc_add(rep, scores, d->buf.targets, d->buf.layer, n, e);
+            rc = metrics_finish(d->acc, out[which], e);
     }
-    if (!rc)
-        rc = metrics_result_create(E, K, L, &d->base_freq, e);
-    if (!rc)
-        rc = metrics_result_create(E, K, L, &d->base_repeat, e);
-    if (!rc)
-        rc = metrics_finish(d->acc, &d->base_freq, e);
-    if (!rc)
-        rc = metrics_finish(rep, &d->base_repeat, e);
-    metrics_acc_free(rep);
-    free(scores);
+    metrics_acc_set_ce(d->acc, 1);
+    free(bs.scores);
     return rc;
 }
 
@@ -160,12 +177,8 @@ int train_data_open(const TrainConfig *c, TrainData *d, Err *e)
     int rc = open_sets(c, d, e);
     if (!rc)
         rc = open_batchers(c, d, e);
-    if (!rc) {
-        int rows = batcher_batch_rows(d->train[VIEW_TOKEN]);
-        if (d->train[VIEW_WINDOW] && batcher_batch_rows(d->train[VIEW_WINDOW]) > rows)
-            rows = batcher_batch_rows(d->train[VIEW_WINDOW]);
-        rc = sample_batch_alloc(&d->buf, rows, d->h.D, d->h.K, e);
-    }
+    if (!rc)
+        rc = alloc_batch(d, e);
     if (!rc)
         rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &d->acc, e);
     if (!rc)
@@ -186,9 +199,9 @@ void train_data_close(TrainData *d)
     metrics_freq_free(d->freq);
     metrics_acc_free(d->acc);
     sample_batch_free(&d->buf);
-    for (int v = 0; v < 2; v++) {
-        batcher_free(d->train[v]);
-        batcher_free(d->val[v]);
+    for (int v = 0; v < d->n_views; v++) {
+        batcher_free(d->views[v].train);
+        batcher_free(d->views[v].val);
     }
     free(d->val_mask);
     if (d->vts && d->vts != d->ts)

@@ -15,10 +15,23 @@
 #include "data/traceset.h"
 #include "metrics/baseline.h"
 #include "metrics/metrics.h"
+#include "models/arch.h"
 #include "train/train_config.h"
 #include "util/err.h"
 
-enum { VIEW_TOKEN = 0, VIEW_WINDOW = 1 };
+/* A way of cutting the samples into rows: windows of `window` tokens (1:
+ * one token per row) carrying the targets of n_aux future tokens. Each
+ * architecture reads one view; runs that read the same view share it. */
+typedef struct DataView {
+    int window;
+    int n_aux;
+    Batcher *train;           /* training samples, shuffled epochs */
+    Batcher *val;             /* validation samples, storage order */
+} DataView;
+
+#define TRAIN_MAX_VIEWS (ARCH_MAX + 1)
+#define TRAIN_VIEW_TOKEN 0    /* views[0]: one token per row, no future targets
+                                 (the per-token models and the baselines) */
 
 typedef struct TrainData {
     TraceSet *ts;             /* --data */
@@ -26,11 +39,8 @@ typedef struct TrainData {
     TraceHeader h;            /* shape of both */
     int lookahead;
     uint8_t *val_mask;        /* [n_seqs of ts] 1 = validation sequence */
-    /* [VIEW_TOKEN]: one sample per unit (simple, the baselines);
-     * [VIEW_WINDOW]: windows of --window tokens (hybrid, complex), opened
-     * only when such a run exists. */
-    Batcher *train[2];        /* training samples, shuffled epochs */
-    Batcher *val[2];          /* validation samples, storage order */
+    DataView views[TRAIN_MAX_VIEWS];
+    int n_views;
     SampleBatch buf;          /* the one batch buffer every run reuses */
     MetricsAcc *acc;          /* reused by every evaluation */
     MetricsFreq *freq;        /* training-split frequency table */
@@ -39,8 +49,12 @@ typedef struct TrainData {
     uint64_t fingerprint;     /* of ts */
 } TrainData;
 
-/* Whether an architecture reads windows of tokens (VIEW_WINDOW). */
-int train_arch_view(Arch a);
+/* The view an architecture reads under c: its window (1 for the per-token
+ * models) and its auxiliary heads. */
+void train_arch_view(const TrainConfig *c, Arch a, int *window, int *n_aux);
+/* The index in d->views of that view (opened by train_data_open for every
+ * architecture in c), or -1. */
+int train_data_view(const TrainData *d, int window, int n_aux);
 
 /* Opens the trace set(s), splits, builds batchers and measures the
  * baselines. ERR_INPUT for unreadable or mismatched data (names the file);

@@ -21,8 +21,6 @@
 typedef struct ExportInfo {
     const char *version;   /* moespec version */
     const char *cmdline;   /* the command line, joined */
-    const char *blas_core; /* openblas_get_corename() */
-    int blas_threads;
 } ExportInfo;
 
 /* Writes every file for runs[0..n) into dir (must not exist or be empty:

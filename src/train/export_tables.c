@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "metrics/chance.h"
+#include "nn/blas.h"
 #include "train/export_files.h"
 
 int export_coverage(const char *dir, const TrainData *d, const Run *const *runs, int n, Err *e)
@@ -137,7 +138,7 @@ int export_future(const char *dir, const TrainData *d, const Run *const *runs, i
     static const char *const cols[] = {"run", "arch", "offset", "hit1", "recall_K", "cover_K"};
     int any = 0;
     for (int i = 0; i < n; i++)
-        any |= runs[i]->has_future && runs[i]->n_hist > 0;
+        any |= runs[i]->n_aux > 0 && runs[i]->n_hist > 0;
     if (!any)
         return ERR_OK;
     ExportFile f;
@@ -146,10 +147,10 @@ int export_future(const char *dir, const TrainData *d, const Run *const *runs, i
         return rc;
     export_header(&f.w, cols, sizeof cols / sizeof cols[0], d->h.K);
     for (int i = 0; i < n; i++) {
-        if (!runs[i]->has_future || !runs[i]->n_hist)
+        if (!runs[i]->n_aux || !runs[i]->n_hist)
             continue;
-        for (int o = 0; o < BATCH_FUTURE; o++) {
-            const MetricsSummary *s = &runs[i]->future[o];
+        for (int o = 0; o < runs[i]->n_aux; o++) {
+            const MetricsSummary *s = &runs[i]->aux[o];
             export_run_cells(&f.w, runs[i]);
             csvw_int(&f.w, o + 1);
             csvw_real(&f.w, s->hit1);
@@ -207,8 +208,8 @@ static void config_run(CsvWriter *w, const TrainConfig *c, const TrainData *d, c
     ROW("eval_every", "%lld", (long long)c->eval_every);
     ROW("shards_per_group", "%d", c->shards_per_group);
     ROW("threads", "%d", c->threads);
-    ROW("openblas_core", "%s", info->blas_core);
-    ROW("openblas_threads", "%d", info->blas_threads);
+    ROW("openblas_core", "%s", blas_core());
+    ROW("openblas_threads", "%d", blas_threads());
 #undef ROW
 }
 

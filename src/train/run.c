@@ -8,12 +8,7 @@
 #include <time.h>
 
 #include "nn/adamw.h"
-
-const char *run_state_name(RunState s)
-{
-    static const char *const names[] = {"RUNNING", "PAUSED", "HALTED", "DONE"};
-    return (unsigned)s < 4 ? names[s] : "?";
-}
+#include "train/score.h"
 
 double run_now(void)
 {
@@ -26,15 +21,21 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
 {
     memset(r, 0, sizeof *r);
     r->arch = arch;
-    snprintf(r->name, sizeof r->name, "%s", arch_name(arch));
+    const ArchInfo *row = arch_info(arch);
+    if (!row)
+        return err_set(e, ERR_USAGE, "train: unknown architecture id %d", (int)arch);
+    snprintf(r->name, sizeof r->name, "%s", row->name);
     model_config_default(&r->mcfg, arch, d->h.D, d->h.E, d->h.K, d->h.L);
     r->mcfg.W = train_config_width(c, d->h.D);
     r->mcfg.use_layer_id = c->use_layer_id;
-    r->mcfg.window = c->window;
+    r->mcfg.window = c->window; /* recorded in checkpoints for every architecture */
     r->mcfg.seed = c->seed;
     r->lr = c->lr[arch];
-    r->view = train_arch_view(arch);
-    r->steps_per_epoch = batcher_steps_per_epoch(d->train[r->view]);
+    int window, n_aux;
+    train_arch_view(c, arch, &window, &n_aux);
+    if ((r->view = train_data_view(d, window, n_aux)) < 0)
+        return err_set(e, ERR_USAGE, "train: no data view for %s", row->name);
+    r->steps_per_epoch = batcher_steps_per_epoch(d->views[r->view].train);
     r->planned_steps = c->max_steps > 0 ? c->max_steps : c->epochs * r->steps_per_epoch;
     r->eval_every = c->eval_every;
     r->best_step = -1;
@@ -43,11 +44,10 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
     int rc = model_create(&r->mcfg, (size_t)d->buf.cap, &r->model, e);
     if (!rc)
         rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->last, e);
-    if (!rc && r->model->ops->needs_future) {
-        r->has_future = 1;
-        rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->future_res, e);
-        for (int f = 0; !rc && f < BATCH_FUTURE; f++)
-            rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &r->future_acc[f], e);
+    if (!rc && (r->n_aux = model_n_aux(r->model)) > 0) {
+        rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->aux_res, e);
+        for (int j = 0; !rc && j < r->n_aux; j++)
+            rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &r->aux_acc[j], e);
     }
     if (rc)
         run_free(r);
@@ -58,23 +58,11 @@ void run_free(Run *r)
 {
     model_free(r->model);
     metrics_result_free(&r->last);
-    metrics_result_free(&r->future_res);
-    for (int f = 0; f < BATCH_FUTURE; f++)
-        metrics_acc_free(r->future_acc[f]);
+    metrics_result_free(&r->aux_res);
+    for (int j = 0; j < BATCH_MAX_AUX; j++)
+        metrics_acc_free(r->aux_acc[j]);
     free(r->hist);
     memset(r, 0, sizeof *r);
-}
-
-/* The model's view of a batch: windows carry their padding marks and, for
- * the models with future heads, the next tokens' targets. */
-static Batch model_batch(const Run *r, const SampleBatch *sb)
-{
-    Batch b = {.n = (size_t)sb->n, .hidden = sb->x, .layer = sb->layer};
-    if (r->view == VIEW_WINDOW) {
-        b.valid = sb->valid;
-        b.future = sb->future;
-    }
-    return b;
 }
 
 static int run_halt(Run *r, int rc, Err *e)
@@ -91,10 +79,11 @@ int run_step(Run *r, TrainData *d, Err *e)
         return ERR_OK;
     double t0 = run_now();
     int epoch_done = 0;
-    int rc = batcher_next_train(d->train[r->view], r->mcfg.seed, &r->cursor, &d->buf, &epoch_done, e);
+    int rc = batcher_next_train(d->views[r->view].train, r->mcfg.seed, &r->cursor, &d->buf,
+                                &epoch_done, e);
     if (rc)
         return rc;
-    Batch b = model_batch(r, &d->buf);
+    Batch b = score_model_input(r->model, &d->buf);
     double loss = (double)NAN, norm = (double)NAN;
     float lr = (float)schedule_lr(r->lr, (uint64_t)r->step, (uint64_t)r->planned_steps,
                                   SCHEDULE_WARMUP);
@@ -135,91 +124,36 @@ static int history_append(Run *r, const EvalRow *row, Err *e)
     return ERR_OK;
 }
 
-/* Adds the batch's valid rows to acc: within a window the valid rows are a
- * prefix (padding only at the end), so one call per window, or one call for
- * a batch without padding. */
-static int add_valid_rows(MetricsAcc *acc, const float *scores, const SampleBatch *b, int E,
-                          Err *e)
+static int finish_aux(Run *r, Err *e)
 {
-    if (b->n_valid == b->n)
-        return metrics_acc_add(acc, scores, b->targets, b->layer, (size_t)b->n, e);
-    for (int r0 = 0; r0 < b->n; r0 += b->window) {
-        int n = 0;
-        while (n < b->window && b->valid[r0 + n])
-            n++;
-        int rc = metrics_acc_add(acc, scores + (size_t)r0 * (size_t)E,
-                                 b->targets + (size_t)r0 * (size_t)b->K, b->layer + r0,
-                                 (size_t)n, e);
+    for (int j = 0; j < r->n_aux; j++) {
+        int rc = metrics_finish(r->aux_acc[j], &r->aux_res, e);
         if (rc)
             return rc;
+        metrics_summary(&r->aux_res, &r->aux[j]);
     }
     return ERR_OK;
 }
 
-/* The future heads' scores of every valid row whose token t+f exists, per
- * offset f (future.csv). */
-static int add_future_rows(Run *r, const SampleBatch *b, int E, Err *e)
-{
-    const float *scores = model_future_scores(r->model); /* [n][4][E] */
-    for (int row = 0; row < b->n; row++) {
-        if (!b->valid[row])
-            continue;
-        for (int f = 0; f < BATCH_FUTURE; f++) {
-            size_t at = (size_t)row * BATCH_FUTURE + (size_t)f;
-            const int32_t *tg = b->future + at * (size_t)b->K;
-            if (tg[0] < 0)
-                continue;
-            int rc = metrics_acc_add(r->future_acc[f], scores + at * (size_t)E, tg,
-                                     b->layer + row, 1, e);
-            if (rc)
-                return rc;
-        }
-    }
-    return ERR_OK;
-}
-
-static int finish_future(Run *r, Err *e)
-{
-    for (int f = 0; f < BATCH_FUTURE; f++) {
-        int rc = metrics_finish(r->future_acc[f], &r->future_res, e);
-        if (rc)
-            return rc;
-        metrics_summary(&r->future_res, &r->future[f]);
-    }
-    return ERR_OK;
-}
-
-/* Evaluates on the validation samples into r->last (and the future
- * tables); *s gets the summary, *val_loss the mean loss. Changes nothing
- * that decides later steps. */
+/* Evaluates on the validation samples into r->last (and the aux tables)
+ * through the score pass; *s gets the summary, *val_loss the mean loss.
+ * Changes nothing that decides later steps. */
 static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_loss, Err *e)
 {
-    double loss_sum = 0.0;
-    int64_t n_total = 0;
-    int rc = ERR_OK;
+    LossSum loss = {0.0, 0};
+    AuxAccs aux = {r->n_aux, r->aux_acc};
+    ScoreSink sinks[] = {{sink_metrics, d->acc}, {sink_loss, &loss}, {sink_aux_metrics, &aux}};
     metrics_acc_reset(d->acc);
-    for (int f = 0; r->has_future && f < BATCH_FUTURE; f++)
-        metrics_acc_reset(r->future_acc[f]);
-    for (int64_t pos = 0;;) {
-        if ((rc = batcher_next_eval(d->val[r->view], &pos, &d->buf, e)) || d->buf.n == 0)
-            break;
-        Batch b = model_batch(r, &d->buf);
-        double loss = (double)NAN;
-        if ((rc = model_forward(r->model, &b, d->buf.targets, 0, &loss, e)))
-            return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
-        loss_sum += loss * d->buf.n_valid;
-        n_total += d->buf.n_valid;
-        if ((rc = add_valid_rows(d->acc, model_scores(r->model), &d->buf, d->h.E, e)))
-            return rc;
-        if (r->has_future && (rc = add_future_rows(r, &d->buf, d->h.E, e)))
-            return rc;
-    }
-    if (!rc && r->has_future)
-        rc = finish_future(r, e);
-    if (rc || (rc = metrics_finish(d->acc, &r->last, e)))
+    for (int j = 0; j < r->n_aux; j++)
+        metrics_acc_reset(r->aux_acc[j]);
+    int rc = score_pass(d->views[r->view].val, &d->buf, score_model, r->model, sinks,
+                        r->n_aux ? 3 : 2, e);
+    if (rc == ERR_RUNTIME)
+        return run_halt(r, rc, e);
+    if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)))
         return rc;
     metrics_summary(&r->last, s);
-    *val_loss = n_total ? loss_sum / (double)n_total : (double)NAN;
+    *val_loss = loss.n ? loss.sum / (double)loss.n : (double)NAN;
     return ERR_OK;
 }
 
@@ -259,4 +193,19 @@ int run_evaluate(Run *r, TrainData *d, Err *e)
     r->interval_train_s = 0.0;
     row.wall_s = run_now() - r->start_time;
     return history_append(r, &row, e);
+}
+
+int run_evaluate_alone(Run *r, TrainData *d, Err *e)
+{
+    int64_t best_step = r->best_step;
+    double best_recall_K = r->best_recall_K;
+    r->n_hist = 0;
+    r->loss_sum = 0.0;
+    r->loss_n = 0;
+    r->interval_samples = 0;
+    r->interval_train_s = 0.0;
+    int rc = run_evaluate(r, d, e);
+    r->best_step = best_step;
+    r->best_recall_K = best_recall_K;
+    return rc;
 }

@@ -18,25 +18,9 @@
 #include "metrics/metrics.h"
 #include "models/model.h"
 #include "train/dataset.h"
+#include "train/eval_row.h"
 #include "train/train_config.h"
 #include "util/err.h"
-
-typedef enum { RUN_RUNNING = 0, RUN_PAUSED, RUN_HALTED, RUN_DONE } RunState;
-
-const char *run_state_name(RunState s); /* "RUNNING", ... */
-
-/* One evaluation: a row of metrics.csv. */
-typedef struct EvalRow {
-    int64_t step;
-    double epoch;          /* steps / steps per epoch */
-    int64_t samples;       /* training samples seen */
-    double train_loss;     /* mean since the previous row (NaN if no step) */
-    double val_loss;       /* the model's own loss on the validation samples */
-    double val_ce, hit1, hit5, hit10, hit15, hit20, recall_K, cover_K, cover_2K, exact;
-    double lr;             /* learning rate of the last step */
-    double samples_per_s;  /* training samples / training seconds since the previous row */
-    double wall_s;         /* seconds since the run started */
-} EvalRow;
 
 typedef struct Run {
     Arch arch;
@@ -44,7 +28,7 @@ typedef struct Run {
     ModelConfig mcfg;
     double lr;                 /* base learning rate */
     Model *model;
-    int view;                  /* VIEW_TOKEN or VIEW_WINDOW: which batchers feed it */
+    int view;                  /* index of the TrainData view that feeds it */
     BatchCursor cursor;
     int64_t step;              /* steps taken */
     int64_t planned_steps;     /* S of the schedule, fixed at start */
@@ -61,10 +45,10 @@ typedef struct Run {
     EvalRow *hist;
     int64_t n_hist, cap_hist;
     MetricsResult last;        /* tables of the latest evaluation */
-    int has_future;            /* the model has future heads (hybrid) */
-    MetricsAcc *future_acc[BATCH_FUTURE];   /* their accumulators, per offset */
-    MetricsResult future_res;               /* scratch for finishing them */
-    MetricsSummary future[BATCH_FUTURE];    /* latest evaluation, offsets 1..4 */
+    int n_aux;                 /* the model's auxiliary heads (tokens t+1..t+n_aux) */
+    MetricsAcc *aux_acc[BATCH_MAX_AUX];     /* their accumulators, per head */
+    MetricsResult aux_res;                  /* scratch for finishing them */
+    MetricsSummary aux[BATCH_MAX_AUX];      /* latest evaluation, per head */
     int64_t best_step;         /* evaluation with the highest recall@K */
     double best_recall_K;
     RunState state;
@@ -83,7 +67,11 @@ int run_step(Run *r, TrainData *d, Err *e);
 
 /* Evaluates on the validation samples and appends a history row. */
 int run_evaluate(Run *r, TrainData *d, Err *e);
-/* Rebuilds the latest evaluation's tables (r->last, the future tables) of a
+/* An evaluation outside training (moespec eval of a restored run): the
+ * history becomes this one row, with no training loss or rate; the best
+ * evaluation stays the training history's. */
+int run_evaluate_alone(Run *r, TrainData *d, Err *e);
+/* Rebuilds the latest evaluation's tables (r->last, the aux tables) of a
  * restored run that has a history, without a new row: what a checkpoint
  * does not store. Changes nothing that decides later steps. */
 int run_refresh_tables(Run *r, TrainData *d, Err *e);

@@ -2,14 +2,20 @@
  * snapshot.h: the plain-data picture of the trainer that the user interfaces
  * draw from (SPEC 7, DESIGN "one batch, end to end").
  *
- * The worker publishes into a SnapshotBox (mutex held only for the copy) and
- * bumps a sequence number; a reader copies the box into its own Snapshot
- * when the number changed and then reads its copy without any lock. Every
- * array is owned by the Snapshot that holds it; snapshot_copy grows the
- * destination's arrays as needed, so the reader allocates only when the
- * history outgrows what it has.
+ * A Snapshot is ONE block of bytes: this header (the runs' scalar fields
+ * included) followed by its arrays, which the header locates by byte
+ * offsets, never by pointers. Copying a snapshot is therefore one memcpy of
+ * `bytes`, and a copy is as valid as the original. The worker lays out and
+ * fills a block (publish.h), publishes it into a SnapshotBox (mutex held
+ * only for the copy) and bumps a sequence number; a reader copies the box
+ * into its own SnapshotBuf when the number changed and then reads its copy
+ * without any lock.
  *
- * Not here: how a run trains (run.h) or how anything is drawn (ui/).
+ * Everything here is plain data: no model, batcher or metric type is
+ * reachable from it, so the screens link against this and control.h only.
+ *
+ * Not here: how a run trains (run.h), filling from runs (publish.h),
+ * drawing (ui/).
  */
 #ifndef MOESPEC_TRAIN_SNAPSHOT_H
 #define MOESPEC_TRAIN_SNAPSHOT_H
@@ -18,14 +24,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "train/run.h"
+#include "train/eval_row.h"
 #include "util/err.h"
 
-#define SNAPSHOT_MAX_RUNS ARCH_COUNT
+#define SNAPSHOT_MAX_RUNS 8
 
 typedef struct RunSnapshot {
     char name[16];
-    Arch arch;
+    char arch[16];          /* the architecture's name (its table row) */
+    char loss[48];          /* what it trains on, from the table */
     RunState state;
     size_t params;
     int64_t step, planned_steps, steps_since_checkpoint;
@@ -36,16 +43,21 @@ typedef struct RunSnapshot {
     double wall_s;
     char message[512];
     int64_t n_hist;         /* evaluations so far */
-    EvalRow *hist;          /* [n_hist] */
     int has_eval;           /* the tables below hold an evaluation */
-    double *hit, *recall, *cover;  /* [E] at k = index + 1, latest evaluation */
-    int64_t *confusion;     /* [L+1][E][E], index L = all layers */
-    double *expert_recall;  /* [L+1][E] recall_K per expert */
-    int64_t *needed;        /* [L+1][E] */
-    int64_t cap_hist;       /* allocated rows of hist */
+    /* byte offsets of the arrays from this RunSnapshot (read them through
+     * the accessors below) */
+    size_t at_hist;          /* EvalRow [n_hist] */
+    size_t at_rate[3];       /* double [E] hit, recall, cover at k = index + 1 */
+    size_t at_expert_recall; /* double [L+1][E] recall_K per expert, index L = all */
+    size_t at_confusion;     /* int64 [L+1][E][E] */
+    size_t at_needed;        /* int64 [L+1][E] */
 } RunSnapshot;
 
+typedef enum { SNAP_HIT = 0, SNAP_RECALL = 1, SNAP_COVER = 2 } SnapRate;
+typedef enum { SNAP_CHANCE = 0, SNAP_FREQUENCY = 1 } SnapBaseline;
+
 typedef struct Snapshot {
+    size_t bytes;           /* of the whole block, this header included */
     uint64_t seq;           /* publication number; 0 = never published */
     int E, K, L, D;
     int n_runs;
@@ -54,32 +66,56 @@ typedef struct Snapshot {
     char worker_msg[1024];
     char message[1100];     /* last trainer event for the status line (an export path) */
     uint64_t message_seq;   /* bumped with each new message */
+    size_t at_baseline[2][3]; /* double [E] per baseline and rate, from the block start */
     RunSnapshot runs[SNAPSHOT_MAX_RUNS];
-    /* baselines, per k at index k - 1 */
-    double *chance_hit, *chance_recall, *chance_cover;  /* [E] */
-    double *freq_hit, *freq_recall, *freq_cover;        /* [E] */
 } Snapshot;
 
-int snapshot_init(Snapshot *s, int E, int K, int L, int D, Err *e);
-void snapshot_free(Snapshot *s);
-/* dst (initialised, same shape) becomes a copy of src. ERR_RUNTIME when
- * memory for a longer history runs out (dst keeps its old contents). */
-int snapshot_copy(Snapshot *dst, const Snapshot *src, Err *e);
-/* Fills a run's part from the run (the worker's side). */
-int snapshot_fill_run(RunSnapshot *rs, const Run *r, int64_t last_checkpoint_step, int E,
-                      int L, Err *e);
+/* ---- reading (a snapshot's arrays) ---- */
+const EvalRow *snap_hist(const RunSnapshot *rs);                /* [n_hist] */
+const double *snap_rate(const RunSnapshot *rs, SnapRate which); /* [E] */
+const double *snap_expert_recall(const RunSnapshot *rs);        /* [L+1][E] */
+const int64_t *snap_confusion(const RunSnapshot *rs);           /* [L+1][E][E] */
+const int64_t *snap_needed(const RunSnapshot *rs);              /* [L+1][E] */
+const double *snap_baseline(const Snapshot *s, SnapBaseline b, SnapRate which); /* [E] */
 
+/* ---- owning a block ---- */
+typedef struct SnapshotBuf {
+    Snapshot *s;            /* NULL until the first copy or layout */
+    size_t cap;             /* bytes allocated */
+} SnapshotBuf;
+
+void snapshot_buf_free(SnapshotBuf *b);
+/* b becomes a copy of src (one memcpy), growing when needed. ERR_RUNTIME
+ * when memory runs out (b keeps its old contents). */
+int snapshot_copy(SnapshotBuf *b, const Snapshot *src, Err *e);
+
+/* ---- writing (the worker, and tests that make snapshots by hand) ---- */
+/* Lays out a zeroed block for n_runs runs with n_hist[i] evaluations each,
+ * of shape (E, K, L, D): every field and array is 0 but the shape, n_runs,
+ * the runs' n_hist and the offsets.
+ * ERR_USAGE on a bad shape, ERR_RUNTIME when memory runs out. */
+int snapshot_layout(SnapshotBuf *b, int E, int K, int L, int D, int n_runs,
+                    const int64_t *n_hist, Err *e);
+EvalRow *snap_hist_mut(RunSnapshot *rs);
+double *snap_rate_mut(RunSnapshot *rs, SnapRate which);
+double *snap_expert_recall_mut(RunSnapshot *rs);
+int64_t *snap_confusion_mut(RunSnapshot *rs);
+int64_t *snap_needed_mut(RunSnapshot *rs);
+double *snap_baseline_mut(Snapshot *s, SnapBaseline b, SnapRate which);
+
+/* ---- the box between the threads ---- */
 typedef struct SnapshotBox {
     pthread_mutex_t lock;
-    Snapshot snap;
+    SnapshotBuf buf;
 } SnapshotBox;
 
-int snapshot_box_init(SnapshotBox *b, int E, int K, int L, int D, Err *e);
+int snapshot_box_init(SnapshotBox *b, Err *e);
 void snapshot_box_destroy(SnapshotBox *b);
 /* Copies src into the box and gives it the next sequence number. */
 int snapshot_publish(SnapshotBox *b, const Snapshot *src, Err *e);
 /* Copies the box into dst when its sequence number differs from dst's;
- * returns 1 when dst changed, 0 when it was current, -1 on no memory. */
-int snapshot_read(SnapshotBox *b, Snapshot *dst);
+ * returns 1 when dst changed, 0 when it was current (or nothing was
+ * published yet), -1 on no memory. */
+int snapshot_read(SnapshotBox *b, SnapshotBuf *dst);
 
 #endif

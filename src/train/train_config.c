@@ -7,14 +7,14 @@
 void train_config_default(TrainConfig *c)
 {
     memset(c, 0, sizeof *c);
-    c->n_archs = ARCH_COUNT; /* SPEC 6: simple,hybrid,complex */
-    for (int a = 0; a < ARCH_COUNT; a++)
-        c->archs[a] = (Arch)a;
+    for (int i = 0; i < arch_count(); i++) { /* SPEC 6: the table's default list */
+        const ArchInfo *row = arch_row(i);
+        c->lr[row->id] = row->default_lr;
+        if (row->in_default && c->n_archs < TRAIN_MAX_RUNS)
+            c->archs[c->n_archs++] = row->id;
+    }
     c->epochs = 20;
     c->batch = 1024;
-    c->lr[ARCH_SIMPLE] = 1e-3;
-    c->lr[ARCH_HYBRID] = 5e-3; /* SPEC says 5e-4: too slow for its mean-over-E BCE (see man page) */
-    c->lr[ARCH_COMPLEX] = 3e-4;
     c->window = 32;
     c->use_layer_id = 1;
     c->seed = 1;

@@ -10,21 +10,22 @@
 
 #include <stdint.h>
 
-#include "models/model.h"
+#include "models/arch.h"
 #include "util/err.h"
 
 #define TRAIN_PATH_MAX 4096
 #define TRAIN_MAX_K 256 /* experts per token the trainer handles */
+#define TRAIN_MAX_RUNS ARCH_MAX /* one run per architecture */
 
 typedef struct TrainConfig {
     char data[TRAIN_PATH_MAX];     /* trace set to train on */
     char val_data[TRAIN_PATH_MAX]; /* "" = split --data by sequence */
     int n_archs;
-    Arch archs[ARCH_COUNT];        /* the runs, in --arch order */
+    Arch archs[TRAIN_MAX_RUNS];    /* the runs, in --arch order */
     int64_t epochs;                /* planned epochs (20) unless max_steps */
     int64_t max_steps;             /* 0 = plan by epochs */
     int batch;                     /* samples per step (1024) */
-    double lr[ARCH_COUNT];         /* per architecture (SPEC 5 defaults) */
+    double lr[ARCH_MAX];           /* per architecture id (the table's defaults) */
     int width;                     /* 0 = 256, or D/2 if D < 512 */
     int window;                    /* windowed models' context (32) */
     int lookahead;                 /* Δ (0) */

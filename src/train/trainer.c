@@ -2,11 +2,11 @@
 #include "train/trainer.h"
 
 #include "train/checkpoint.h"
+#include "nn/blas.h"
 #include "train/export.h"
+#include "train/publish.h"
 
-#include <cblas.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +18,30 @@
 struct Trainer {
     TrainConfig cfg;
     TrainData data;
-    Run runs[ARCH_COUNT];
+    Run runs[TRAIN_MAX_RUNS];
     int n_runs;
-    int64_t last_checkpoint_step[ARCH_COUNT];
-    double busy_s[ARCH_COUNT];  /* compute seconds each run has had */
+    int64_t last_checkpoint_step[TRAIN_MAX_RUNS];
+    double busy_s[TRAIN_MAX_RUNS]; /* compute seconds each run has had */
     SnapshotBox box;
-    Snapshot staging;          /* the worker's own, published by copy */
+    SnapshotBuf staging;       /* the worker's own, published by copy */
+    TrainControl control;
     pthread_t thread;
     int started;
-    atomic_int stop;
-    atomic_int paused[ARCH_COUNT];
     int rc;                    /* the worker's status */
     Err err;
-    /* export requests: the path under the lock, the flag read between steps */
-    pthread_mutex_t request_lock;
-    char export_parent[TRAIN_PATH_MAX];
-    atomic_int export_requested;
-    /* checkpoints: settings fixed before start, requests as for exports */
+    char message[1100];        /* last event for the status line */
+    uint64_t message_seq;      /* bumped with each new message */
+    /* checkpoints: settings fixed before start */
     char checkpoint_dir[TRAIN_PATH_MAX];
-    int64_t checkpoint_every;   /* 0 = never */
-    int64_t stop_at;            /* 0 = never */
-    int stopped[ARCH_COUNT];    /* reached --stop-at: no more steps here */
-    atomic_int checkpoint_requested; /* bit i: run i */
-    atomic_int checkpoint_on_stop;   /* headless signal: every run, at the end */
+    int64_t checkpoint_every;  /* 0 = never */
+    int64_t stop_at;           /* 0 = never */
+    int stopped[TRAIN_MAX_RUNS]; /* reached --stop-at: no more steps here */
     int linger;
     char version[64];
     char cmdline[4096];
 };
+
+_Static_assert(TRAIN_MAX_RUNS <= SNAPSHOT_MAX_RUNS, "every run has a snapshot slot");
 
 int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
 {
@@ -54,28 +51,21 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
         return err_set(e, ERR_RUNTIME, "out of memory");
     t->cfg = *c;
     snprintf(t->checkpoint_dir, sizeof t->checkpoint_dir, "%s", CHECKPOINT_DEFAULT_DIR);
-    pthread_mutex_init(&t->request_lock, NULL);
-    openblas_set_num_threads(c->threads > 0 ? c->threads : 1);
-    int rc = train_data_open(c, &t->data, e);
-    const TraceHeader *h = &t->data.h;
+    control_init(&t->control, 0);
+    blas_set_threads(c->threads);
+    int rc = snapshot_box_init(&t->box, e);
     if (!rc)
-        rc = snapshot_box_init(&t->box, h->E, h->K, h->L, h->D, e);
-    if (!rc)
-        rc = snapshot_init(&t->staging, h->E, h->K, h->L, h->D, e);
+        rc = train_data_open(c, &t->data, e);
     for (int i = 0; !rc && i < c->n_archs; i++) {
         rc = run_create(c, &t->data, c->archs[i], &t->runs[i], e);
         if (!rc)
             t->n_runs++;
     }
+    t->control.n_runs = t->n_runs;
     if (rc) {
         trainer_free(t);
         return rc;
     }
-    Snapshot *s = &t->staging;
-    s->n_runs = t->n_runs;
-    memcpy(s->freq_hit, t->data.base_freq.hit, (size_t)h->E * sizeof(double));
-    memcpy(s->freq_recall, t->data.base_freq.recall, (size_t)h->E * sizeof(double));
-    memcpy(s->freq_cover, t->data.base_freq.cover, (size_t)h->E * sizeof(double));
     *out = t;
     return ERR_OK;
 }
@@ -85,16 +75,15 @@ void trainer_free(Trainer *t)
     if (!t)
         return;
     if (t->started) {
-        trainer_request_stop(t);
+        control_request_stop(&t->control);
         pthread_join(t->thread, NULL);
     }
     for (int i = 0; i < t->n_runs; i++)
         run_free(&t->runs[i]);
-    if (t->box.snap.E)
-        snapshot_box_destroy(&t->box);
-    snapshot_free(&t->staging);
+    snapshot_box_destroy(&t->box);
+    snapshot_buf_free(&t->staging);
     train_data_close(&t->data);
-    pthread_mutex_destroy(&t->request_lock);
+    control_destroy(&t->control);
     free(t);
 }
 
@@ -104,32 +93,12 @@ void trainer_set_export_info(Trainer *t, const char *version, const char *cmdlin
     snprintf(t->cmdline, sizeof t->cmdline, "%s", cmdline);
 }
 
-void trainer_request_export(Trainer *t, const char *parent)
-{
-    pthread_mutex_lock(&t->request_lock);
-    snprintf(t->export_parent, sizeof t->export_parent, "%s", parent);
-    pthread_mutex_unlock(&t->request_lock);
-    atomic_store(&t->export_requested, 1);
-}
-
 void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t stop_at)
 {
     if (dir)
         snprintf(t->checkpoint_dir, sizeof t->checkpoint_dir, "%s", dir);
     t->checkpoint_every = every;
     t->stop_at = stop_at;
-}
-
-void trainer_request_checkpoint(Trainer *t, int i)
-{
-    int mask = i < 0 ? (1 << t->n_runs) - 1 : 1 << i;
-    atomic_fetch_or(&t->checkpoint_requested, mask);
-}
-
-void trainer_request_stop_with_checkpoints(Trainer *t)
-{
-    atomic_store(&t->checkpoint_on_stop, 1);
-    atomic_store(&t->stop, 1);
 }
 
 int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e)
@@ -166,7 +135,6 @@ static int save_checkpoint(Trainer *t, int i, char *path, size_t size, Err *e)
  * cannot be saved should not go on as if it were). */
 static int checkpoint_runs(Trainer *t, int mask, int fatal)
 {
-    Snapshot *s = &t->staging;
     char path[TRAIN_PATH_MAX + 32];
     size_t used = 0;
     int rc = ERR_OK;
@@ -177,27 +145,37 @@ static int checkpoint_runs(Trainer *t, int mask, int fatal)
             continue;
         if ((rc = save_checkpoint(t, i, path, sizeof path, &e)))
             break;
-        int n = snprintf(s->message + used, sizeof s->message - used, "%s%s",
+        int n = snprintf(t->message + used, sizeof t->message - used, "%s%s",
                          used ? ", " : "checkpoint ", path);
-        used += n > 0 && (size_t)n < sizeof s->message - used ? (size_t)n : 0;
+        used += n > 0 && (size_t)n < sizeof t->message - used ? (size_t)n : 0;
     }
     if (rc) {
-        snprintf(s->message, sizeof s->message, "checkpoint failed: %.1000s", e.msg);
+        snprintf(t->message, sizeof t->message, "checkpoint failed: %.1000s", e.msg);
         if (fatal && !t->rc) {
             t->rc = rc;
             t->err = e;
         }
     }
-    s->message_seq++;
+    t->message_seq++;
     return rc;
 }
 
 /* Runs pending checkpoint requests in the worker, between steps. */
 static void serve_checkpoints(Trainer *t)
 {
-    int mask = atomic_exchange(&t->checkpoint_requested, 0);
+    int mask = control_take_checkpoints(&t->control);
     if (mask)
         checkpoint_runs(t, mask, 0);
+}
+
+/* The runs with steps since their last checkpoint (a signal's stop). */
+static int unsaved_runs(const Trainer *t)
+{
+    int mask = 0;
+    for (int i = 0; i < t->n_runs; i++)
+        if (t->runs[i].step != t->last_checkpoint_step[i])
+            mask |= 1 << i;
+    return mask;
 }
 
 /* A new YYYYmmdd-HHMMSS[-N] directory name under parent (not yet created). */
@@ -225,40 +203,31 @@ static int export_target(const char *parent, char *out, size_t size, Err *e)
 /* Runs a pending export request in the worker, between steps. */
 static void serve_export(Trainer *t)
 {
-    if (!atomic_exchange(&t->export_requested, 0))
+    char parent[CONTROL_PATH_MAX], dir[CONTROL_PATH_MAX + 64];
+    if (!control_take_export(&t->control, parent, sizeof parent))
         return;
-    char parent[TRAIN_PATH_MAX], dir[TRAIN_PATH_MAX + 64];
-    pthread_mutex_lock(&t->request_lock);
-    memcpy(parent, t->export_parent, sizeof parent);
-    pthread_mutex_unlock(&t->request_lock);
-    const Run *runs[ARCH_COUNT];
+    const Run *runs[TRAIN_MAX_RUNS];
     for (int i = 0; i < t->n_runs; i++)
         runs[i] = &t->runs[i];
-    ExportInfo info = {t->version, t->cmdline, openblas_get_corename(),
-                       openblas_get_num_threads()};
+    ExportInfo info = {t->version, t->cmdline};
     Err e;
     err_clear(&e);
-    Snapshot *s = &t->staging;
     if (export_target(parent, dir, sizeof dir, &e) ||
         export_write(dir, &t->cfg, &t->data, runs, t->n_runs, &info, &e))
-        snprintf(s->message, sizeof s->message, "export failed: %.1000s", e.msg);
+        snprintf(t->message, sizeof t->message, "export failed: %.1000s", e.msg);
     else
-        snprintf(s->message, sizeof s->message, "exported to %.1000s", dir);
-    s->message_seq++;
+        snprintf(t->message, sizeof t->message, "exported to %.1000s", dir);
+    t->message_seq++;
 }
 
 static int publish(Trainer *t, int finished)
 {
-    Snapshot *s = &t->staging;
-    const TraceHeader *h = &t->data.h;
-    for (int i = 0; i < t->n_runs; i++)
-        if (snapshot_fill_run(&s->runs[i], &t->runs[i], t->last_checkpoint_step[i], h->E, h->L,
-                              &t->err))
-            return ERR_RUNTIME;
-    s->finished = finished;
-    s->worker_rc = t->rc;
-    memcpy(s->worker_msg, t->err.msg, sizeof s->worker_msg);
-    return snapshot_publish(&t->box, s, &t->err);
+    PublishStatus st = {finished, t->rc, t->err.msg, t->message, t->message_seq,
+                        t->last_checkpoint_step};
+    if (publish_build(&t->staging, &t->data, t->runs, t->n_runs, &st, &t->err) ||
+        snapshot_publish(&t->box, t->staging.s, &t->err))
+        return ERR_RUNTIME;
+    return ERR_OK;
 }
 
 static void nap(double seconds)
@@ -277,7 +246,7 @@ static int stop_run(Trainer *t, int i)
     if (checkpoint_runs(t, 1 << i, 1))
         return -1;
     snprintf(r->message, sizeof r->message, "stopped at step %lld (--stop-at); %.400s",
-             (long long)r->step, t->staging.message);
+             (long long)r->step, t->message);
     return 0;
 }
 
@@ -303,13 +272,13 @@ static int train_round(Trainer *t, int *stepped, int *changed)
             continue;
         }
         alive++;
-        RunState want = atomic_load(&t->paused[i]) ? RUN_PAUSED : RUN_RUNNING;
+        RunState want = control_is_paused(&t->control, i) ? RUN_PAUSED : RUN_RUNNING;
         *changed |= r->state != want;
         r->state = want;
         if (want == RUN_RUNNING && (next < 0 || t->busy_s[i] < t->busy_s[next]))
             next = i;
     }
-    if (next < 0 || atomic_load(&t->stop))
+    if (next < 0 || control_stop_requested(&t->control))
         return alive;
     Run *r = &t->runs[next];
     int64_t evals = r->n_hist;
@@ -334,13 +303,13 @@ static void *trainer_main(void *arg)
 {
     Trainer *t = arg;
     double last_publish = 0.0;
-    while (!atomic_load(&t->stop)) {
+    while (!control_stop_requested(&t->control)) {
         int stepped, changed;
-        uint64_t messages = t->staging.message_seq;
+        uint64_t messages = t->message_seq;
         serve_export(t);
         serve_checkpoints(t);
         int alive = train_round(t, &stepped, &changed);
-        changed |= t->staging.message_seq != messages;
+        changed |= t->message_seq != messages;
         if (alive < 0 || (alive == 0 && !t->linger))
             break;
         double now = run_now();
@@ -355,10 +324,10 @@ static void *trainer_main(void *arg)
             nap(0.02); /* everything paused: idle without spinning */
     }
     serve_checkpoints(t); /* asked for just before the stop (`c` then `q`) */
-    if (atomic_load(&t->checkpoint_on_stop) && !t->rc)
-        checkpoint_runs(t, (1 << t->n_runs) - 1, 1);
-    int rc = t->rc;
-    if (publish(t, 1) && !rc)
+    int unsaved = unsaved_runs(t);
+    if (control_checkpoint_on_stop(&t->control) && !t->rc && unsaved)
+        checkpoint_runs(t, unsaved, 1);
+    if (publish(t, 1) && !t->rc)
         t->rc = ERR_RUNTIME;
     return NULL;
 }
@@ -374,20 +343,6 @@ int trainer_start(Trainer *t, int linger, Err *e)
     return ERR_OK;
 }
 
-void trainer_request_stop(Trainer *t) { atomic_store(&t->stop, 1); }
-
-void trainer_set_paused(Trainer *t, int i, int paused)
-{
-    for (int j = 0; j < t->n_runs; j++)
-        if (i < 0 || i == j)
-            atomic_store(&t->paused[j], paused);
-}
-
-int trainer_is_paused(Trainer *t, int i)
-{
-    return i >= 0 && i < t->n_runs && atomic_load(&t->paused[i]);
-}
-
 int trainer_join(Trainer *t, Err *e)
 {
     if (t->started) {
@@ -400,6 +355,7 @@ int trainer_join(Trainer *t, Err *e)
 }
 
 SnapshotBox *trainer_box(Trainer *t) { return &t->box; }
+TrainControl *trainer_control(Trainer *t) { return &t->control; }
 int trainer_n_runs(const Trainer *t) { return t->n_runs; }
 const Run *trainer_run(const Trainer *t, int i) { return &t->runs[i]; }
 const TrainData *trainer_data(const Trainer *t) { return &t->data; }
