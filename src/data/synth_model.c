@@ -304,8 +304,3 @@ TraceHeader synth_header(const SynthConfig *cfg)
     h.has_tokens = 1;
     return h;
 }
-
-int synth_model_latent(const SynthModel *m)
-{
-    return m->r;
-}
