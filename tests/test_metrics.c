@@ -13,6 +13,7 @@
 #include "metrics/chance.h"
 #include "metrics/metrics.h"
 #include "metrics/topk.h"
+#include "util/rng.h"
 
 /* ---- helpers ---- */
 
@@ -32,14 +33,6 @@ static void result_of(const MetricsAcc *a, int E, int K, int L, MetricsResult *r
     assert_int_equal(metrics_finish(a, r, &e), 0);
 }
 
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* n random samples: scores on a coarse grid (so ties happen), an occasional
  * NaN when with_nan, K distinct random targets, layers in 0..L-1. */
 static void random_samples(uint64_t seed, int E, int K, int L, size_t n, int with_nan,
@@ -48,7 +41,7 @@ static void random_samples(uint64_t seed, int E, int K, int L, size_t n, int wit
     uint64_t s = seed;
     for (size_t i = 0; i < n; i++) {
         for (int j = 0; j < E; j++) {
-            uint64_t r = rng_next(&s);
+            uint64_t r = rng_splitmix64(&s);
             scores[i * (size_t)E + (size_t)j] = (float)(r % 7) * 0.5f - 1.0f;
             if (with_nan && r % 97 == 0)
                 scores[i * (size_t)E + (size_t)j] = NAN;
@@ -57,14 +50,14 @@ static void random_samples(uint64_t seed, int E, int K, int L, size_t n, int wit
             int32_t id;
             int dup;
             do {
-                id = (int32_t)(rng_next(&s) % (uint64_t)E);
+                id = (int32_t)(rng_splitmix64(&s) % (uint64_t)E);
                 dup = 0;
                 for (int y = 0; y < x; y++)
                     dup |= targets[i * (size_t)K + (size_t)y] == id;
             } while (dup);
             targets[i * (size_t)K + (size_t)x] = id;
         }
-        layers[i] = (int)(rng_next(&s) % (uint64_t)L);
+        layers[i] = (int)(rng_splitmix64(&s) % (uint64_t)L);
     }
 }
 

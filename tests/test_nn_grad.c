@@ -18,7 +18,7 @@
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
-#include "nn/rng.h"
+#include "util/rng.h"
 
 #define FD_MAX 256 /* largest array any check perturbs */
 
