@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "models/model.h"
-#include "nn/rng.h"
+#include "util/rng.h"
 
 static double now(void)
 {

@@ -15,7 +15,7 @@
 #include "nn/attention.h"
 #include "nn/bce.h"
 #include "nn/init.h"
-#include "nn/rng.h"
+#include "util/rng.h"
 #include "nn/transformer.h"
 
 static float *rand_buf(size_t n, float lo, float hi, Rng *r)

@@ -156,7 +156,9 @@ static void test_csv_fields(void **state)
     csvw_empty(&w);
     csvw_end_row(&w);
     const char *head[3] = {"run", "arch", "k"};
-    csvw_row(&w, head, 3);
+    for (int i = 0; i < 3; i++)
+        csvw_str(&w, head[i]);
+    csvw_end_row(&w);
     assert_int_equal(csvw_error(&w), 0);
     fclose(f);
     assert_string_equal(buf, "plain,\"a,b\",\"say \"\"hi\"\"\",\"line\nbreak\",\" lead\",,,-42,"

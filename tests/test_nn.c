@@ -1,8 +1,8 @@
 /*
  * test_nn.c: tests of the layer library (src/nn): the BLAS linear layer
  * against its plain-loop oracle on odd shapes, the losses at extreme
- * logits, the RNG (known answers, save/restore), dropout, LayerNorm
- * values, AdamW, clipping and the schedule. The finite-difference gradient
+ * logits, dropout, LayerNorm values, AdamW, clipping and the schedule
+ * (the RNG's own tests are tests/test_rng.c). The finite-difference gradient
  * checks live in test_nn_grad.c.
  */
 #include "test_util.h"
@@ -15,7 +15,7 @@
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
-#include "nn/rng.h"
+#include "util/rng.h"
 
 static float *rand_buf(size_t n, Rng *r)
 {
@@ -133,83 +133,6 @@ static void test_loss_uniform_values(void **state)
     for (size_t i = 0; i < 15; i++)
         assert_true(fabs((double)probs[i] - 0.2) < 1e-7);
     assert_true(fabs(bce_multihot_forward(NULL, z, t, 3, 5, 2) - log(2.0)) < 1e-6);
-}
-
-/* Ensure that xoshiro256** and splitmix64 give the reference answers (this
- * pins the stream that checkpoints and the PyTorch fixture rely on). */
-static void test_rng_known_answers(void **state)
-{
-    (void)state;
-    Rng r;
-    const uint64_t s[4] = {1, 2, 3, 4};
-    assert_int_equal(rng_restore(&r, s, NULL), 0);
-    assert_true(rng_next(&r) == 11520u);
-    assert_true(rng_next(&r) == 0u);
-    assert_true(rng_next(&r) == 1509978240u);
-    assert_true(rng_next(&r) == 1215971899390074240u);
-    rng_seed(&r, 0);
-    assert_true(r.s[0] == 0xe220a8397b1dcdafULL); /* splitmix64's first output from 0 */
-}
-
-/* Ensure that a saved RNG state replays the same draws after restore, and
- * that an all-zero state is refused with a message. */
-static void test_rng_save_restore(void **state)
-{
-    (void)state;
-    Rng r, r2;
-    rng_seed(&r, 42);
-    for (int i = 0; i < 10; i++)
-        rng_next(&r);
-    uint64_t saved[RNG_STATE_WORDS];
-    rng_save(&r, saved);
-    double a[5];
-    for (int i = 0; i < 5; i++)
-        a[i] = rng_normal(&r);
-    rng_seed(&r2, 7);
-    assert_int_equal(rng_restore(&r2, saved, NULL), 0);
-    for (int i = 0; i < 5; i++)
-        assert_true(rng_normal(&r2) == a[i]);
-    Err e;
-    err_clear(&e);
-    const uint64_t zero[RNG_STATE_WORDS] = {0};
-    assert_int_equal(rng_restore(&r2, zero, &e), ERR_INPUT);
-    assert_non_null(strstr(e.msg, "all-zero"));
-}
-
-/* Ensure that uniforms lie in [0, 1), normals have mean 0 and variance 1,
- * rng_below stays in range, and jumped or differently seeded streams differ. */
-static void test_rng_distributions(void **state)
-{
-    (void)state;
-    Rng r;
-    rng_seed(&r, 3);
-    double sum = 0, sq = 0;
-    const int n = 200000;
-    for (int i = 0; i < n; i++) {
-        double u = rng_uniform(&r);
-        float uf = rng_uniform_f(&r);
-        assert_true(u >= 0.0 && u < 1.0 && uf >= 0.0f && uf < 1.0f);
-        double z = rng_normal(&r);
-        sum += z;
-        sq += z * z;
-    }
-    assert_true(fabs(sum / n) < 0.01);
-    assert_true(fabs(sq / n - 1.0) < 0.02);
-    int counts[7] = {0};
-    for (int i = 0; i < 7000; i++) {
-        uint64_t k = rng_below(&r, 7);
-        assert_true(k < 7);
-        counts[k]++;
-    }
-    for (int k = 0; k < 7; k++)
-        assert_true(counts[k] > 850 && counts[k] < 1150);
-    Rng a, b, c;
-    rng_seed(&a, 5);
-    b = a;
-    rng_jump(&b);
-    rng_seed(&c, 6);
-    uint64_t x = rng_next(&a);
-    assert_true(x != rng_next(&b) && x != rng_next(&c));
 }
 
 /* Ensure that dropout drops about a share p, scales kept values by 1/(1-p),
@@ -355,9 +278,6 @@ int main(void)
         cmocka_unit_test(test_fd_bce),
         cmocka_unit_test(test_loss_extreme_logits),
         cmocka_unit_test(test_loss_uniform_values),
-        cmocka_unit_test(test_rng_known_answers),
-        cmocka_unit_test(test_rng_save_restore),
-        cmocka_unit_test(test_rng_distributions),
         cmocka_unit_test(test_dropout_mask),
         cmocka_unit_test(test_relu_values),
         cmocka_unit_test(test_layernorm_values),

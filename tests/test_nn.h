@@ -1,6 +1,6 @@
 /*
  * test_nn.h: the cases of tests/test_nn split across files (test_nn.c holds
- * main, the BLAS-vs-naive, loss, RNG and optimizer cases;
+ * main, the BLAS-vs-naive, loss, dropout and optimizer cases;
  * test_nn_grad.c the finite-difference gradient checks of every layer).
  */
 #ifndef MOESPEC_TEST_NN_H

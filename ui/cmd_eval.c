@@ -53,16 +53,6 @@ typedef struct EvalArgs {
     const char *export_dir;
 } EvalArgs;
 
-static int copy_path(const char *opt, const char *val, char *dst)
-{
-    if (strlen(val) >= TRAIN_PATH_MAX) {
-        fprintf(stderr, "moespec: %s: path too long\n", opt);
-        return -1;
-    }
-    strcpy(dst, val);
-    return 0;
-}
-
 /* Returns -1 to go on, else the exit status. */
 static int parse_eval_args(int argc, char **argv, EvalArgs *a)
 {
@@ -74,11 +64,11 @@ static int parse_eval_args(int argc, char **argv, EvalArgs *a)
         switch (c) {
         case 'h': fputs(eval_usage, stdout); return 0;
         case OPT_DATA:
-            if (copy_path("--data", optarg, a->cli.data))
+            if (opt_path("--data", optarg, a->cli.data, sizeof a->cli.data))
                 return ERR_USAGE;
             break;
         case OPT_VAL_DATA:
-            if (copy_path("--val-data", optarg, a->cli.val_data))
+            if (opt_path("--val-data", optarg, a->cli.val_data, sizeof a->cli.val_data))
                 return ERR_USAGE;
             a->given.val_data = 1;
             break;

@@ -166,16 +166,6 @@ static int parse_lr(const char *val, TrainConfig *c, int *given)
     return 0;
 }
 
-static int copy_path(const char *opt, const char *val, char *dst)
-{
-    if (strlen(val) >= TRAIN_PATH_MAX) {
-        fprintf(stderr, "moespec: %s: path too long\n", opt);
-        return -1;
-    }
-    strcpy(dst, val);
-    return 0;
-}
-
 typedef struct TrainArgs {
     TrainConfig cfg;
     TrainGiven given;
@@ -216,8 +206,8 @@ static int parse_value(int c, const char *arg, TrainArgs *a)
     double x;
     note_given(c, &a->given);
     switch (c) {
-    case OPT_DATA: return copy_path("--data", arg, t->data);
-    case OPT_VAL_DATA: return copy_path("--val-data", arg, t->val_data);
+    case OPT_DATA: return opt_path("--data", arg, t->data, sizeof t->data);
+    case OPT_VAL_DATA: return opt_path("--val-data", arg, t->val_data, sizeof t->val_data);
     case OPT_ARCH: return parse_arch_list(arg, t);
     case OPT_LR: return parse_lr(arg, t, a->given.lr);
     case OPT_EPOCHS: return opt_long("--epochs", arg, 1, 1000000, &v) ? -1 : (t->epochs = v, 0);

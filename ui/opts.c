@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int opt_long(const char *opt, const char *val, long min, long max, long *out)
 {
@@ -37,6 +38,17 @@ int opt_double(const char *opt, const char *val, double min, double max, double 
         return -1;
     }
     *out = v;
+    return 0;
+}
+
+int opt_path(const char *opt, const char *val, char *dst, size_t size)
+{
+    size_t n = strlen(val);
+    if (n >= size) {
+        fprintf(stderr, "moespec: %s: path too long\n", opt);
+        return -1;
+    }
+    memcpy(dst, val, n + 1);
     return 0;
 }
 

@@ -9,12 +9,16 @@
 #ifndef MOESPEC_UI_OPTS_H
 #define MOESPEC_UI_OPTS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
 
 int opt_long(const char *opt, const char *val, long min, long max, long *out);
 int opt_double(const char *opt, const char *val, double min, double max, double *out);
+/* Copies the path val into dst[size] ("moespec: OPTION: path too long"
+ * when it does not fit). */
+int opt_path(const char *opt, const char *val, char *dst, size_t size);
 
 /* "moespec: msg" on stderr; returns e->code. */
 int opt_report(const Err *e);

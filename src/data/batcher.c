@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/rng.h"
+
 #define SEQ_BITS 32
 #define POS_BITS 20
 #define LAYER_BITS 12
@@ -53,35 +55,17 @@ static void unpack(uint64_t id, int64_t *seq, int *t, int *l)
     *l = (int)(id & ((1u << LAYER_BITS) - 1));
 }
 
-/* splitmix64: the shuffles' generator, seeded per (seed, epoch, group) so
- * every order is a pure function of those numbers. */
-static uint64_t mix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
+/* The seed of the splitmix64 stream for (epoch, group), so every order is
+ * a pure function of those numbers: group -1 shuffles the epoch's group
+ * order, epoch and group -2 draw the evaluation subsample. */
 static uint64_t stream_seed(uint64_t seed, int64_t epoch, int64_t group)
 {
     uint64_t s = seed ^ 0x6a09e667f3bcc909ull;
-    uint64_t a = mix64(&s) ^ (uint64_t)epoch;
+    uint64_t a = rng_splitmix64(&s) ^ (uint64_t)epoch;
     s = a;
-    uint64_t b = mix64(&s) ^ (uint64_t)(group + 1);
+    uint64_t b = rng_splitmix64(&s) ^ (uint64_t)(group + 1);
     s = b;
-    return mix64(&s);
-}
-
-static void shuffle_u64(uint64_t *v, int64_t n, uint64_t seed)
-{
-    uint64_t s = seed;
-    for (int64_t i = n - 1; i > 0; i--) {
-        int64_t j = (int64_t)(mix64(&s) % (uint64_t)(i + 1));
-        uint64_t tmp = v[i];
-        v[i] = v[j];
-        v[j] = tmp;
-    }
+    return rng_splitmix64(&s);
 }
 
 int sample_batch_alloc(SampleBatch *b, int cap, int D, int K, int aux_cap, Err *e)
@@ -323,7 +307,7 @@ static int epoch_group(const Batcher *b, uint64_t seed, int64_t epoch, int64_t p
         return -1;
     for (int g = 0; g < n; g++)
         order[g] = (uint64_t)g;
-    shuffle_u64(order, n, stream_seed(seed, epoch, -1));
+    rng_shuffle_u64(order, n, stream_seed(seed, epoch, -1));
     int g = (int)order[pos];
     if (order != order_buf)
         free(order);
@@ -352,7 +336,7 @@ static int build_group_list(Batcher *b, uint64_t seed, int64_t epoch, int g, Err
             for (int l = 0; l < b->n_in_layers; l++)
                 b->list[n++] = pack(s, c, l);
     }
-    shuffle_u64(b->list, n, stream_seed(seed, epoch, g));
+    rng_shuffle_u64(b->list, n, stream_seed(seed, epoch, g));
     b->list_n = n;
     b->list_epoch = epoch;
     b->list_group = g;
@@ -440,7 +424,7 @@ static int floyd_sample(int64_t N, int64_t m, uint64_t seed, uint64_t *out, Err 
     uint64_t s = seed;
     int64_t n = 0;
     for (int64_t j = N - m; j < N; j++) {
-        int64_t t = (int64_t)(mix64(&s) % (uint64_t)(j + 1));
+        int64_t t = (int64_t)(rng_splitmix64(&s) % (uint64_t)(j + 1));
         for (int pass = 0; pass < 2; pass++) {
             int64_t slot = (int64_t)(((uint64_t)t * 0x9e3779b97f4a7c15ull) >> 20) & (cap - 1);
             while (set[slot] >= 0 && set[slot] != t)

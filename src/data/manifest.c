@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
+
 static const char *const point_names[] = {"unknown", "router-input", "layer-input"};
 static const char *const dtype_names[] = {"f32", "f16"};
 
@@ -184,19 +186,9 @@ static int parse_value(ParseState *ps, int key, const char *val, Err *e)
     return 0;
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 static int parse_line(ParseState *ps, char *line, Err *e)
 {
-    char *s = trim(line);
+    char *s = text_trim(line);
     if (ps->line == 1) {
         char want[32];
         snprintf(want, sizeof want, "%s %d", MANIFEST_MAGIC, MANIFEST_VERSION);
@@ -214,7 +206,7 @@ static int parse_line(ParseState *ps, char *line, Err *e)
     if (!eq)
         return err_set(e, ERR_INPUT, "%s:%d: expected 'key = value'", ps->name, ps->line);
     *eq = '\0';
-    char *key = trim(s), *val = trim(eq + 1);
+    char *key = text_trim(s), *val = text_trim(eq + 1);
     if (!strcmp(key, "shard"))
         return parse_shard(ps, val, e);
     for (int k = 0; k < N_KEYS; k++) {

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/text.h"
+
 /* The generator knobs of the built-in profiles (tuned so that every one
  * meets SPEC 4.3's ranges; see tests/test_synth.c). With few experts (E=8)
  * chance alone repeats a first choice often (sum p^2 ~ 1/8) and the
@@ -137,16 +139,6 @@ int profile_check(const SynthConfig *cfg, Err *e)
 
 /* ---- parsing ---- */
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
 static int parse_value(const ProfileKey *k, const char *val, SynthConfig *cfg, const char *path,
                        int line, Err *e)
 {
@@ -187,14 +179,14 @@ static int parse_line(char *s, const char *path, int line, SynthConfig *cfg, int
     char *hash = strchr(s, '#');
     if (hash)
         *hash = '\0';
-    s = trim(s);
+    s = text_trim(s);
     if (!*s)
         return 0;
     char *eq = strchr(s, '=');
     if (!eq)
         return err_set(e, ERR_INPUT, "%s:%d: expected 'key = value'", path, line);
     *eq = '\0';
-    char *key = trim(s), *val = trim(eq + 1);
+    char *key = text_trim(s), *val = text_trim(eq + 1);
     for (int i = 0; i < N_KEYS; i++)
         if (!strcmp(key, keys[i].key)) {
             if (seen[i])

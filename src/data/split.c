@@ -5,13 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t split_mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+#include "util/rng.h"
 
 int split_by_sequence(int64_t n_seqs, double frac, uint64_t seed, uint8_t *is_val,
                       const char *path, Err *e)
@@ -26,18 +20,12 @@ int split_by_sequence(int64_t n_seqs, double frac, uint64_t seed, uint8_t *is_va
         return err_set(e, ERR_INPUT,
                        "%s: %lld sequences cannot be split with --val-frac %g "
                        "(each side needs at least one)", path, (long long)n_seqs, frac);
-    int64_t *order = malloc((size_t)n_seqs * sizeof *order);
+    uint64_t *order = malloc((size_t)n_seqs * sizeof *order);
     if (!order)
         return err_set(e, ERR_RUNTIME, "out of memory");
     for (int64_t i = 0; i < n_seqs; i++)
-        order[i] = i;
-    uint64_t s = seed ^ 0xbb67ae8584caa73bull;
-    for (int64_t i = n_seqs - 1; i > 0; i--) {
-        int64_t j = (int64_t)(split_mix(&s) % (uint64_t)(i + 1));
-        int64_t t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+        order[i] = (uint64_t)i;
+    rng_shuffle_u64(order, n_seqs, seed ^ 0xbb67ae8584caa73bull);
     for (int64_t i = 0; i < n_val; i++)
         is_val[order[i]] = 1;
     free(order);

@@ -19,9 +19,9 @@ size_t synth_latent_work(const SynthModel *m)
     return 3 * (size_t)m->r;
 }
 
-static int32_t seq_draw_token(const SynthModel *m, SynthRng *g)
+static int32_t seq_draw_token(const SynthModel *m, Rng *g)
 {
-    double u = synth_rng_uniform(g);
+    double u = rng_uniform(g);
     int lo = 0, hi = m->cfg.vocab - 1; /* first v with cdf[v] > u */
     while (lo < hi) {
         int mid = lo + (hi - lo) / 2;
@@ -33,7 +33,7 @@ static int32_t seq_draw_token(const SynthModel *m, SynthRng *g)
     return lo;
 }
 
-void synth_latent_seq(const SynthModel *m, SynthRng *g, int T, int32_t *tokens, float *s,
+void synth_latent_seq(const SynthModel *m, Rng *g, int T, int32_t *tokens, float *s,
                       float *work)
 {
     int r = m->r, L = m->L;
@@ -110,7 +110,7 @@ static void seq_reflect(const float *v, int D, float *h)
 
 /* The stored hidden states of one token: [s_l ; nuisance_l] mixed by the
  * two reflections; the nuisance is a random walk over the layers. */
-static void seq_hidden(const SynthModel *m, SynthRng *g, const float *s, float *nuis,
+static void seq_hidden(const SynthModel *m, Rng *g, const float *s, float *nuis,
                        float *h)
 {
     int D = m->D, r = m->r, L = m->L, n = D - r;
@@ -168,7 +168,7 @@ void synth_generate_seq(const SynthModel *m, int64_t index, SynthSeq *s)
     float *lwork = latent + (size_t)T * L * r;
     float *logits = lwork + synth_latent_work(m);
     float *nuis = logits + m->E;
-    SynthRng g;
+    Rng g;
     synth_rng_seed(&g, m->seed, STREAM_SEQ, (uint64_t)index);
     synth_latent_seq(m, &g, T, s->tokens, latent, lwork);
     for (int t = 0; t < T; t++)

@@ -54,8 +54,6 @@ void synth_model_free(SynthModel *m);
 /* The header of the sets cfg describes (router-input hidden states, gate
  * weights and token ids; hidden point unknown when D = 0). */
 TraceHeader synth_header(const SynthConfig *cfg);
-/* The effective latent size r the routers read. */
-int synth_model_latent(const SynthModel *m);
 
 /* Buffers for one generated sequence of cfg->seq_len tokens. */
 typedef struct SynthSeq {

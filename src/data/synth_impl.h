@@ -1,10 +1,10 @@
 /*
  * synth_impl.h: what synth_model.c (building and calibrating the simulated
  * MoE) and synth.c (generating sequences from it) share: the model struct
- * and a small seeded PRNG (splitmix64 seeding xoshiro256**).
- *
- * The PRNG is our own so that output is bit-identical across runs, and its
- * deviates use no libm. Not for use outside the generator.
+ * and the generator's random streams: util/rng.h's xoshiro256**, keyed by
+ * (seed, purpose, index), with draws of the generator's own (a one-draw
+ * normal, scaled integers) that use no libm, so that output is
+ * bit-identical across runs and machines. Not for use outside the generator.
  */
 #ifndef MOESPEC_DATA_SYNTH_IMPL_H
 #define MOESPEC_DATA_SYNTH_IMPL_H
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "data/synth.h"
+#include "util/rng.h"
 
 /* Purposes of the random streams (keyed with the seed and an index). */
 enum {
@@ -23,77 +24,39 @@ enum {
     STREAM_MIXING = 5    /* the hidden-state mixing (D-dimensional) */
 };
 
-typedef struct SynthRng {
-    uint64_t s[4];
-} SynthRng;
-
-static inline uint64_t synth_mix64(uint64_t x)
+/* The stream for (seed, purpose, index): independent for distinct keys.
+ * The key is hashed into one xoshiro256** seed by three splitmix64 mixes. */
+static inline void synth_rng_seed(Rng *g, uint64_t seed, uint64_t purpose, uint64_t index)
 {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-/* The stream for (seed, purpose, index): independent for distinct keys. */
-static inline void synth_rng_seed(SynthRng *g, uint64_t seed, uint64_t purpose, uint64_t index)
-{
-    uint64_t x = synth_mix64(seed + 0x9e3779b97f4a7c15ULL);
-    x = synth_mix64(x ^ (purpose * 0xd1b54a32d192ed03ULL));
-    x = synth_mix64(x ^ (index + 0x632be59bd9b4e019ULL));
-    for (int i = 0; i < 4; i++) {
-        x += 0x9e3779b97f4a7c15ULL; /* splitmix64 */
-        g->s[i] = synth_mix64(x);
-    }
-}
-
-static inline uint64_t synth_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-/* xoshiro256** */
-static inline uint64_t synth_rng_next(SynthRng *g)
-{
-    uint64_t *s = g->s;
-    uint64_t out = synth_rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = synth_rotl(s[3], 45);
-    return out;
-}
-
-/* Uniform in [0, 1) with 53 random bits. */
-static inline double synth_rng_uniform(SynthRng *g)
-{
-    return (double)(synth_rng_next(g) >> 11) * 0x1.0p-53;
+    uint64_t x = rng_mix64(seed + 0x9e3779b97f4a7c15ULL);
+    x = rng_mix64(x ^ (purpose * 0xd1b54a32d192ed03ULL));
+    x = rng_mix64(x ^ (index + 0x632be59bd9b4e019ULL));
+    rng_seed(g, x);
 }
 
 /* Uniform in [-sqrt 3, sqrt 3): mean 0, variance 1 (cheap noise). */
-static inline float synth_rng_unit_uniform(SynthRng *g)
+static inline float synth_rng_unit_uniform(Rng *g)
 {
-    return (float)((synth_rng_uniform(g) * 2.0 - 1.0) * 1.7320508075688772);
+    return (float)((rng_uniform(g) * 2.0 - 1.0) * 1.7320508075688772);
 }
 
 /* Approximately standard normal: the sum of four 16-bit uniforms from one
  * draw (Irwin-Hall), centred and scaled to variance 1. Bounded at +-3.46:
  * plenty for noise, and no libm, so cheap and identical everywhere. */
-static inline double synth_rng_normal(SynthRng *g)
+static inline double synth_rng_normal(Rng *g)
 {
-    uint64_t x = synth_rng_next(g);
+    uint64_t x = rng_next(g);
     double sum = (double)(x & 0xffff) + (double)((x >> 16) & 0xffff) +
                  (double)((x >> 32) & 0xffff) + (double)(x >> 48);
     /* each term: mean 32767.5, variance (65536^2 - 1) / 12 */
     return (sum - 131070.0) * (1.0 / 37837.2);
 }
 
-/* Uniform integer in [0, n). */
-static inline int synth_rng_below(SynthRng *g, int n)
+/* Uniform integer in [0, n) by scaling one uniform (not rng_below's
+ * rejection: the generator's streams are pinned to this). */
+static inline int synth_rng_below(Rng *g, int n)
 {
-    return (int)(synth_rng_uniform(g) * n);
+    return (int)(rng_uniform(g) * n);
 }
 
 struct SynthModel {
@@ -114,7 +77,7 @@ struct SynthModel {
 
 /* synth.c: the latent stream of one sequence (shared with the pilot).
  * Draws the tokens and fills s[t][l][r] for t < T. */
-void synth_latent_seq(const SynthModel *m, SynthRng *g, int T, int32_t *tokens, float *s,
+void synth_latent_seq(const SynthModel *m, Rng *g, int T, int32_t *tokens, float *s,
                       float *work);
 /* Size in floats of the work buffer synth_latent_seq needs. */
 size_t synth_latent_work(const SynthModel *m);

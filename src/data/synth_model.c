@@ -27,7 +27,7 @@ double synth_layer_bump(int l, int L)
     return b > 1.0 ? 1.0 : b;
 }
 
-static void model_tokens(SynthModel *m, SynthRng *g)
+static void model_tokens(SynthModel *m, Rng *g)
 {
     int V = m->cfg.vocab;
     double sum = 0.0;
@@ -43,7 +43,7 @@ static void model_tokens(SynthModel *m, SynthRng *g)
 }
 
 /* A uniformly random permutation without fixed points (E >= 2). */
-static void model_derangement(SynthRng *g, int E, int *perm)
+static void model_derangement(Rng *g, int E, int *perm)
 {
     for (;;) {
         for (int i = 0; i < E; i++)
@@ -64,7 +64,7 @@ static void model_derangement(SynthRng *g, int E, int *perm)
 
 /* R_0 is Gaussian; row perm[i] of R_{l+1} is rho * row i of R_l plus fresh
  * noise, so each expert's successor at the next layer is a different id. */
-static void model_routers(SynthModel *m, SynthRng *g, int *perm)
+static void model_routers(SynthModel *m, Rng *g, int *perm)
 {
     int E = m->E, r = m->r;
     double rho = m->cfg.router_corr, fresh = sqrt(1.0 - rho * rho);
@@ -81,7 +81,7 @@ static void model_routers(SynthModel *m, SynthRng *g, int *perm)
     }
 }
 
-static void model_mixing(SynthModel *m, SynthRng *g)
+static void model_mixing(SynthModel *m, Rng *g)
 {
     for (int h = 0; h < 2; h++) {
         float *v = m->house + (size_t)h * m->D;
@@ -172,7 +172,7 @@ static void model_calibrate_layer(SynthModel *m, int l, const float *pilot, int 
     }
 }
 
-static int model_calibrate(SynthModel *m, SynthRng *g, Err *e)
+static int model_calibrate(SynthModel *m, Rng *g, Err *e)
 {
     /* pilot sequences as long as the data's, up to PILOT_TOKENS in all */
     int E = m->E, L = m->L, r = m->r;
@@ -190,7 +190,7 @@ static int model_calibrate(SynthModel *m, SynthRng *g, Err *e)
         goto out;
     }
     for (int i = 0; i < nseq; i++) {
-        SynthRng sg;
+        Rng sg;
         synth_rng_seed(&sg, m->seed, STREAM_PILOT, (uint64_t)i);
         synth_latent_seq(m, &sg, T, tok, pilot + (size_t)i * T * L * r, work);
     }
@@ -255,7 +255,7 @@ int synth_model_create(const SynthConfig *cfg, uint64_t seed, SynthModel **out, 
         m->w_topic[l] = (float)(cfg->topic_edge + (cfg->topic_mid - cfg->topic_edge) * bump);
         m->w_ctx[l] = (float)(cfg->ctx_edge + (cfg->ctx_mid - cfg->ctx_edge) * bump);
     }
-    SynthRng g;
+    Rng g;
     synth_rng_seed(&g, seed, STREAM_MODEL, 0);
     int *perm = malloc(sizeof *perm * (size_t)m->E);
     if (!perm) {
@@ -303,9 +303,4 @@ TraceHeader synth_header(const SynthConfig *cfg)
     h.has_weights = 1;
     h.has_tokens = 1;
     return h;
-}
-
-int synth_model_latent(const SynthModel *m)
-{
-    return m->r;
 }

@@ -144,11 +144,6 @@ void metrics_freq_finish(MetricsFreq *f)
     f->finished = 1;
 }
 
-const int64_t *metrics_freq_counts(const MetricsFreq *f, int layer)
-{
-    return f->counts + (size_t)layer * (size_t)f->E;
-}
-
 const int *metrics_freq_order(const MetricsFreq *f, int layer)
 {
     return f->order + (size_t)layer * (size_t)f->E;
@@ -177,15 +172,6 @@ static int repeat_raise(const MetricsFreq *f, int layer, const int32_t *prev, si
     for (int x = 0; x < f->K; x++)
         scores[prev[x]] = top + (float)(f->K - x);
     return ERR_OK;
-}
-
-int metrics_repeat_scores(const MetricsFreq *f, int layer, const int32_t *prev,
-                          float *scores, Err *e)
-{
-    int rc = metrics_freq_scores(f, layer, scores, e);
-    if (rc || !prev || prev[0] < 0)
-        return rc;
-    return repeat_raise(f, layer, prev, 0, scores, e);
 }
 
 int metrics_baseline_scores(const MetricsFreq *f, MetricsBaseline which, const int32_t *layers,

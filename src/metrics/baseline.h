@@ -4,8 +4,8 @@
  * frequency: each layer's most often routed experts, in order (all K routed
  *   experts of each training sample count; ties go to the lower id).
  * repeat: the previous token's K experts at the same layer in gate order,
- *   then the frequency order; the first token of a sequence (prev = NULL)
- *   gets the frequency order.
+ *   then the frequency order; the first token of a sequence (no previous
+ *   token) gets the frequency order.
  *
  * A generator fills scores[E] whose top-k list is exactly the baseline's, so
  * the trainer measures a baseline by feeding these scores through the same
@@ -50,22 +50,18 @@ int metrics_freq_add(MetricsFreq *f, const int32_t *targets, const int32_t *laye
 void metrics_freq_finish(MetricsFreq *f);
 
 /* Per input layer (0 <= layer < L), after finish: */
-const int64_t *metrics_freq_counts(const MetricsFreq *f, int layer); /* [E] */
-const int *metrics_freq_order(const MetricsFreq *f, int layer);      /* [E] most routed first */
+const int *metrics_freq_order(const MetricsFreq *f, int layer); /* [E] most routed first */
 
 /* scores[E] for the frequency baseline at this layer. ERR_USAGE on a bad
  * layer or before finish. */
 int metrics_freq_scores(const MetricsFreq *f, int layer, float *scores, Err *e);
-/* scores[E] for the repeat baseline: prev [K] is the previous token's target
- * set at this layer in gate order; NULL or prev[0] < 0 (the batcher's mark
- * of a sequence's first token) gives the frequency scores. ERR_INPUT on a
- * bad or repeated id in prev. */
-int metrics_repeat_scores(const MetricsFreq *f, int layer, const int32_t *prev,
-                          float *scores, Err *e);
 
 typedef enum { METRICS_FREQUENCY, METRICS_REPEAT } MetricsBaseline;
 /* Fills scores [n][E] for n samples of a batch: layers [n], prev [n][K]
- * (only read for METRICS_REPEAT; -1 rows at a sequence's first token). */
+ * (only read for METRICS_REPEAT): each row is the previous token's target
+ * set at that layer in gate order, or starts with -1 (the batcher's mark of
+ * a sequence's first token: frequency scores). ERR_USAGE on a bad layer or
+ * before finish, ERR_INPUT on a bad or repeated id in prev. */
 int metrics_baseline_scores(const MetricsFreq *f, MetricsBaseline which, const int32_t *layers,
                             const int32_t *prev, size_t n, float *scores, Err *e);
 

@@ -58,15 +58,6 @@ double metrics_chance_exact(int E, int K)
     return metrics_chance_cover(E, K, K);
 }
 
-void metrics_chance_curves(int E, int K, double *hit, double *recall, double *cover)
-{
-    for (int k = 1; k <= E; k++) {
-        hit[k - 1] = metrics_chance_hit(E, K, k);
-        recall[k - 1] = metrics_chance_recall(E, K, k);
-        cover[k - 1] = metrics_chance_cover(E, K, k);
-    }
-}
-
 void metrics_chance_summary(int E, int K, MetricsSummary *s)
 {
     s->n = 0;

@@ -22,8 +22,6 @@ double metrics_chance_hit(int E, int K, int k);
 double metrics_chance_recall(int E, int K, int k);
 double metrics_chance_cover(int E, int K, int k);
 double metrics_chance_exact(int E, int K);
-/* The curves for k = 1..E at index k-1 (coverage.csv's chance_* columns). */
-void metrics_chance_curves(int E, int K, double *hit, double *recall, double *cover);
 /* The summary row of the `chance` baseline (n = 0). */
 void metrics_chance_summary(int E, int K, MetricsSummary *s);
 

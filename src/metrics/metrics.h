@@ -82,8 +82,6 @@ int64_t metrics_acc_count(const MetricsAcc *a);
 /* ---- results ---- */
 int metrics_result_create(int E, int K, int L, MetricsResult *r, Err *e);
 void metrics_result_free(MetricsResult *r);
-/* dst must have src's shape (ERR_USAGE otherwise). */
-int metrics_result_copy(MetricsResult *dst, const MetricsResult *src, Err *e);
 /* Fills r (created with a's shape; ERR_USAGE otherwise) with the averages. */
 int metrics_finish(const MetricsAcc *a, MetricsResult *r, Err *e);
 

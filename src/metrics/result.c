@@ -1,6 +1,7 @@
 /*
- * result.c: MetricsResult storage (one allocation with pointers into it, so a
- * copy is one memcpy) and the read-off helpers (rates at k, the summary row).
+ * result.c: MetricsResult storage (one allocation with pointers into it, so
+ * freeing or comparing is one call) and the read-off helpers (rates at k,
+ * the summary row).
  * Not here: how the numbers are computed (acc.c).
  */
 #include "metrics/metrics.h"
@@ -61,17 +62,6 @@ void metrics_result_free(MetricsResult *r)
         return;
     free(r->mem_);
     memset(r, 0, sizeof *r);
-}
-
-int metrics_result_copy(MetricsResult *dst, const MetricsResult *src, Err *e)
-{
-    if (dst->E != src->E || dst->K != src->K || dst->L != src->L || !dst->mem_)
-        return err_set(e, ERR_USAGE, "metrics: copy between results of different shapes");
-    memcpy(dst->mem_, src->mem_, src->bytes_);
-    dst->n = src->n;
-    dst->exact = src->exact;
-    dst->val_ce = src->val_ce;
-    return ERR_OK;
 }
 
 /* k as an index into the [E] arrays, or -1 for k < 1. */

@@ -21,6 +21,7 @@
 #include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
+#include "nn/slice.h"
 #include "nn/transformer.h"
 
 #define NL COMPLEX_LAYERS
@@ -54,18 +55,6 @@ typedef struct ComplexActs {
     TransformerScratch tfs;
 } ComplexActs;
 
-static float *take(float **cur, size_t n)
-{
-    float *p = *cur;
-    *cur += n;
-    return p;
-}
-
-static size_t rows_cap(const ModelConfig *c, size_t max_batch)
-{
-    return max_batch / (size_t)c->window * (size_t)c->window;
-}
-
 static TransformerShape complex_shape(const ModelConfig *c, size_t rows)
 {
     size_t C = 2 * (size_t)c->W;
@@ -77,23 +66,23 @@ static size_t complex_layout_params(ComplexParams *p, float *base, const ModelCo
 {
     size_t D = (size_t)c->D, W = (size_t)c->W, C = 2 * W, E = (size_t)c->E, L = (size_t)c->L;
     float *cur = base;
-    p->w_in = take(&cur, C * D);
-    p->b_in = take(&cur, C);
-    p->emb = c->use_layer_id ? take(&cur, L * C) : NULL;
+    p->w_in = slice_take(&cur, C * D);
+    p->b_in = slice_take(&cur, C);
+    p->emb = c->use_layer_id ? slice_take(&cur, L * C) : NULL;
     for (int l = 0; l < NL; l++)
         cur = transformer_layout_params(&p->tf[l], cur, C, 4 * C);
-    p->lnf_g = take(&cur, C);
-    p->lnf_b = take(&cur, C);
-    p->we1 = take(&cur, 2 * C * C);
-    p->be1 = take(&cur, 2 * C);
-    p->we2 = take(&cur, C * 2 * C);
-    p->be2 = take(&cur, C);
-    p->we3 = take(&cur, E * C);
-    p->be3 = take(&cur, E);
-    p->wq1 = take(&cur, W * C);
-    p->bq1 = take(&cur, W);
-    p->wq2 = take(&cur, W);
-    p->bq2 = take(&cur, 1);
+    p->lnf_g = slice_take(&cur, C);
+    p->lnf_b = slice_take(&cur, C);
+    p->we1 = slice_take(&cur, 2 * C * C);
+    p->be1 = slice_take(&cur, 2 * C);
+    p->we2 = slice_take(&cur, C * 2 * C);
+    p->be2 = slice_take(&cur, C);
+    p->we3 = slice_take(&cur, E * C);
+    p->be3 = slice_take(&cur, E);
+    p->wq1 = slice_take(&cur, W * C);
+    p->bq1 = slice_take(&cur, W);
+    p->wq2 = slice_take(&cur, W);
+    p->bq2 = slice_take(&cur, 1);
     return (size_t)(cur - base);
 }
 
@@ -102,18 +91,20 @@ static size_t complex_layout_acts(ComplexActs *a, float *base, const ModelConfig
     size_t W = (size_t)c->W, C = 2 * W, BC = B * C, BE = B * (size_t)c->E;
     TransformerShape s = complex_shape(c, B);
     float *cur = base;
-    a->sinus = take(&cur, (size_t)c->window * C);
+    a->sinus = slice_take(&cur, (size_t)c->window * C);
     for (int l = 0; l <= NL; l++)
-        a->x[l] = take(&cur, BC);
+        a->x[l] = slice_take(&cur, BC);
     for (int l = 0; l < NL; l++)
         cur = transformer_layout_acts(&a->tf[l], cur, &s);
-    a->y = take(&cur, BC), a->meanf = take(&cur, B), a->rstdf = take(&cur, B);
-    a->e1 = take(&cur, 2 * BC), a->e2 = take(&cur, BC);
-    a->logits = take(&cur, BE), a->probs = take(&cur, BE);
-    a->q1 = take(&cur, B * W), a->conf = take(&cur, B), a->conf_y = take(&cur, B);
-    a->dlogits = take(&cur, BE), a->de2 = take(&cur, BC), a->de1 = take(&cur, 2 * BC);
-    a->dy = take(&cur, BC), a->dq1 = take(&cur, B * W), a->dconf = take(&cur, B);
-    a->dx[0] = take(&cur, BC), a->dx[1] = take(&cur, BC);
+    a->y = slice_take(&cur, BC), a->meanf = slice_take(&cur, B), a->rstdf = slice_take(&cur, B);
+    a->e1 = slice_take(&cur, 2 * BC), a->e2 = slice_take(&cur, BC);
+    a->logits = slice_take(&cur, BE), a->probs = slice_take(&cur, BE);
+    a->q1 = slice_take(&cur, B * W), a->conf = slice_take(&cur, B);
+    a->conf_y = slice_take(&cur, B);
+    a->dlogits = slice_take(&cur, BE), a->de2 = slice_take(&cur, BC);
+    a->de1 = slice_take(&cur, 2 * BC);
+    a->dy = slice_take(&cur, BC), a->dq1 = slice_take(&cur, B * W), a->dconf = slice_take(&cur, B);
+    a->dx[0] = slice_take(&cur, BC), a->dx[1] = slice_take(&cur, BC);
     cur = transformer_layout_scratch(&a->tfs, cur, &s);
     return (size_t)(cur - base);
 }
@@ -127,7 +118,7 @@ static size_t complex_param_count(const ModelConfig *c)
 
 static size_t complex_act_count(const ModelConfig *c, size_t max_batch)
 {
-    size_t B = rows_cap(c, max_batch), W = (size_t)c->W, C = 2 * W, BC = B * C;
+    size_t B = window_rows_cap(c->window, max_batch), W = (size_t)c->W, C = 2 * W, BC = B * C;
     size_t BE = B * (size_t)c->E;
     TransformerShape s = complex_shape(c, B);
     return (size_t)c->window * C + (NL + 1) * BC + NL * transformer_act_count(&s) + BC + 2 * B +
@@ -144,7 +135,7 @@ static void complex_init(Model *m, Rng *r)
     ComplexParams p;
     ComplexActs a;
     size_t np = complex_layout_params(&p, m->params, c);
-    size_t na = complex_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    size_t na = complex_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     assert(np == m->n_params && na == m->n_acts);
     (void)np, (void)na;
     m->scores = a.logits;
@@ -193,7 +184,7 @@ static double complex_forward(Model *m, const Batch *bt, const int32_t *targets,
     ComplexParams p;
     ComplexActs a;
     complex_layout_params(&p, m->params, c);
-    complex_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    complex_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     TransformerShape s = complex_shape(c, n);
 
     linear_forward(a.x[0], bt->hidden, p.w_in, p.b_in, n, D, C);
@@ -259,7 +250,7 @@ static void complex_backward(Model *m)
     ComplexActs a;
     complex_layout_params(&p, m->params, c);
     complex_layout_params(&g, m->grads, c);
-    complex_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    complex_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     TransformerShape s = complex_shape(c, n);
     size_t nC = n * C * sizeof(float);
 

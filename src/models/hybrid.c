@@ -20,6 +20,7 @@
 #include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
+#include "nn/slice.h"
 #include "nn/transformer.h"
 
 #define NF HYBRID_AHEAD
@@ -55,18 +56,6 @@ typedef struct HybridActs {
     float *dfeat, *dn2, *dh2, *dr1, *dn1, *dh1; /* [B][W] */
 } HybridActs;
 
-static float *take(float **cur, size_t n)
-{
-    float *p = *cur;
-    *cur += n;
-    return p;
-}
-
-static size_t rows_cap(const ModelConfig *c, size_t max_batch)
-{
-    return max_batch / (size_t)c->window * (size_t)c->window;
-}
-
 static TransformerShape hybrid_shape(const ModelConfig *c, size_t rows)
 {
     size_t W = (size_t)c->W;
@@ -77,24 +66,24 @@ static size_t hybrid_layout_params(HybridParams *p, float *base, const ModelConf
 {
     size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
     float *cur = base;
-    p->w1 = take(&cur, W * D);
-    p->b1 = take(&cur, W);
-    p->emb = c->use_layer_id ? take(&cur, L * W) : NULL;
-    p->ln1_g = take(&cur, W);
-    p->ln1_b = take(&cur, W);
-    p->w2 = take(&cur, W * W);
-    p->b2 = take(&cur, W);
-    p->ln2_g = take(&cur, W);
-    p->ln2_b = take(&cur, W);
-    p->wa = take(&cur, E * W);
-    p->ba = take(&cur, E);
-    p->pos = take(&cur, (size_t)c->window * W);
+    p->w1 = slice_take(&cur, W * D);
+    p->b1 = slice_take(&cur, W);
+    p->emb = c->use_layer_id ? slice_take(&cur, L * W) : NULL;
+    p->ln1_g = slice_take(&cur, W);
+    p->ln1_b = slice_take(&cur, W);
+    p->w2 = slice_take(&cur, W * W);
+    p->b2 = slice_take(&cur, W);
+    p->ln2_g = slice_take(&cur, W);
+    p->ln2_b = slice_take(&cur, W);
+    p->wa = slice_take(&cur, E * W);
+    p->ba = slice_take(&cur, E);
+    p->pos = slice_take(&cur, (size_t)c->window * W);
     for (int l = 0; l < HYBRID_LAYERS; l++)
         cur = transformer_layout_params(&p->tf[l], cur, W, W);
-    p->wc = take(&cur, E * W);
-    p->bc = take(&cur, E);
-    p->wu = take(&cur, NF * E * W);
-    p->bu = take(&cur, NF * E);
+    p->wc = slice_take(&cur, E * W);
+    p->bc = slice_take(&cur, E);
+    p->wu = slice_take(&cur, NF * E * W);
+    p->bu = slice_take(&cur, NF * E);
     return (size_t)(cur - base);
 }
 
@@ -103,24 +92,24 @@ static size_t hybrid_layout_acts(HybridActs *a, float *base, const ModelConfig *
     size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
     TransformerShape s = hybrid_shape(c, B);
     float *cur = base;
-    a->h1 = take(&cur, BW), a->n1 = take(&cur, BW);
-    a->mean1 = take(&cur, B), a->rstd1 = take(&cur, B), a->r1 = take(&cur, BW);
-    a->h2 = take(&cur, BW), a->n2 = take(&cur, BW);
-    a->mean2 = take(&cur, B), a->rstd2 = take(&cur, B), a->feat = take(&cur, BW);
-    a->a = take(&cur, BE);
+    a->h1 = slice_take(&cur, BW), a->n1 = slice_take(&cur, BW);
+    a->mean1 = slice_take(&cur, B), a->rstd1 = slice_take(&cur, B), a->r1 = slice_take(&cur, BW);
+    a->h2 = slice_take(&cur, BW), a->n2 = slice_take(&cur, BW);
+    a->mean2 = slice_take(&cur, B), a->rstd2 = slice_take(&cur, B), a->feat = slice_take(&cur, BW);
+    a->a = slice_take(&cur, BE);
     for (int l = 0; l <= HYBRID_LAYERS; l++)
-        a->z[l] = take(&cur, BW);
+        a->z[l] = slice_take(&cur, BW);
     for (int l = 0; l < HYBRID_LAYERS; l++)
         cur = transformer_layout_acts(&a->tf[l], cur, &s);
-    a->c = take(&cur, BE);
-    a->u = take(&cur, NF * BE);
-    a->scores = take(&cur, BE);
-    a->da = take(&cur, BE), a->dc = take(&cur, BE), a->du = take(&cur, NF * BE);
+    a->c = slice_take(&cur, BE);
+    a->u = slice_take(&cur, NF * BE);
+    a->scores = slice_take(&cur, BE);
+    a->da = slice_take(&cur, BE), a->dc = slice_take(&cur, BE), a->du = slice_take(&cur, NF * BE);
     for (int l = 0; l <= HYBRID_LAYERS; l++)
-        a->dz[l] = take(&cur, BW);
+        a->dz[l] = slice_take(&cur, BW);
     cur = transformer_layout_scratch(&a->tfs, cur, &s);
-    a->dfeat = take(&cur, BW), a->dn2 = take(&cur, BW), a->dh2 = take(&cur, BW);
-    a->dr1 = take(&cur, BW), a->dn1 = take(&cur, BW), a->dh1 = take(&cur, BW);
+    a->dfeat = slice_take(&cur, BW), a->dn2 = slice_take(&cur, BW), a->dh2 = slice_take(&cur, BW);
+    a->dr1 = slice_take(&cur, BW), a->dn1 = slice_take(&cur, BW), a->dh1 = slice_take(&cur, BW);
     return (size_t)(cur - base);
 }
 
@@ -134,7 +123,7 @@ static size_t hybrid_param_count(const ModelConfig *c)
 
 static size_t hybrid_act_count(const ModelConfig *c, size_t max_batch)
 {
-    size_t B = rows_cap(c, max_batch), BW = B * (size_t)c->W, BE = B * (size_t)c->E;
+    size_t B = window_rows_cap(c->window, max_batch), BW = B * (size_t)c->W, BE = B * (size_t)c->E;
     TransformerShape s = hybrid_shape(c, B);
     return 6 * BW + 4 * B + BE + (HYBRID_LAYERS + 1) * BW +
            HYBRID_LAYERS * transformer_act_count(&s) + (NF + 2) * BE + (NF + 2) * BE +
@@ -150,7 +139,7 @@ static void hybrid_init(Model *m, Rng *r)
     HybridParams p;
     HybridActs a;
     size_t np = hybrid_layout_params(&p, m->params, c);
-    size_t na = hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    size_t na = hybrid_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     assert(np == m->n_params && na == m->n_acts);
     (void)np, (void)na;
     m->scores = a.scores;
@@ -219,7 +208,7 @@ static double hybrid_forward(Model *m, const Batch *bt, const int32_t *targets, 
     HybridParams p;
     HybridActs a;
     hybrid_layout_params(&p, m->params, c);
-    hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    hybrid_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     TransformerShape s = hybrid_shape(c, n);
 
     linear_forward(a.h1, bt->hidden, p.w1, p.b1, n, D, W);
@@ -271,7 +260,7 @@ static void hybrid_backward(Model *m)
     HybridActs a;
     hybrid_layout_params(&p, m->params, c);
     hybrid_layout_params(&g, m->grads, c);
-    hybrid_layout_acts(&a, m->acts, c, rows_cap(c, m->max_batch));
+    hybrid_layout_acts(&a, m->acts, c, window_rows_cap(c->window, m->max_batch));
     TransformerShape s = hybrid_shape(c, n);
     size_t nW = n * W * sizeof(float);
 

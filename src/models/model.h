@@ -32,7 +32,7 @@
 
 #include "models/arch.h"
 #include "nn/adamw.h"
-#include "nn/rng.h"
+#include "util/rng.h"
 #include "util/err.h"
 
 typedef struct ModelConfig {

@@ -15,9 +15,11 @@
 
 #include "nn/activation.h"
 #include "nn/embedding.h"
+#include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
+#include "nn/slice.h"
 
 #define SIMPLE_BLOCKS 2
 
@@ -49,30 +51,21 @@ typedef struct SimpleActs {
         *ddrop[SIMPLE_BLOCKS], *dlogits;
 } SimpleActs;
 
-/* Hands out consecutive slices of a block; returns the total when base is
- * NULL, so counting and laying out are the same code. */
-static float *take(float **cursor, size_t n)
-{
-    float *p = *cursor;
-    *cursor += n;
-    return p;
-}
-
 static size_t simple_layout_params(SimpleParams *p, float *base, const ModelConfig *c)
 {
     size_t D = (size_t)c->D, W = (size_t)c->W, E = (size_t)c->E, L = (size_t)c->L;
     float *cur = base;
-    p->w1 = take(&cur, W * D);
-    p->b1 = take(&cur, W);
-    p->emb = c->use_layer_id ? take(&cur, L * W) : NULL;
+    p->w1 = slice_take(&cur, W * D);
+    p->b1 = slice_take(&cur, W);
+    p->emb = c->use_layer_id ? slice_take(&cur, L * W) : NULL;
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
-        p->w[i] = take(&cur, W * W);
-        p->b[i] = take(&cur, W);
-        p->gamma[i] = take(&cur, W);
-        p->beta[i] = take(&cur, W);
+        p->w[i] = slice_take(&cur, W * W);
+        p->b[i] = slice_take(&cur, W);
+        p->gamma[i] = slice_take(&cur, W);
+        p->beta[i] = slice_take(&cur, W);
     }
-    p->wo = take(&cur, E * W);
-    p->bo = take(&cur, E);
+    p->wo = slice_take(&cur, E * W);
+    p->bo = slice_take(&cur, E);
     return (size_t)(cur - base);
 }
 
@@ -80,26 +73,26 @@ static size_t simple_layout_acts(SimpleActs *a, float *base, const ModelConfig *
 {
     size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
     float *cur = base;
-    a->h1 = take(&cur, BW);
+    a->h1 = slice_take(&cur, BW);
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
-        a->lin[i] = take(&cur, BW);
-        a->norm[i] = take(&cur, BW);
-        a->mean[i] = take(&cur, B);
-        a->rstd[i] = take(&cur, B);
-        a->relu[i] = take(&cur, BW);
-        a->mask[i] = take(&cur, BW);
-        a->drop[i] = take(&cur, BW);
+        a->lin[i] = slice_take(&cur, BW);
+        a->norm[i] = slice_take(&cur, BW);
+        a->mean[i] = slice_take(&cur, B);
+        a->rstd[i] = slice_take(&cur, B);
+        a->relu[i] = slice_take(&cur, BW);
+        a->mask[i] = slice_take(&cur, BW);
+        a->drop[i] = slice_take(&cur, BW);
     }
-    a->logits = take(&cur, BE);
-    a->probs = take(&cur, BE);
-    a->dh1 = take(&cur, BW);
+    a->logits = slice_take(&cur, BE);
+    a->probs = slice_take(&cur, BE);
+    a->dh1 = slice_take(&cur, BW);
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
-        a->dlin[i] = take(&cur, BW);
-        a->dnorm[i] = take(&cur, BW);
-        a->drelu[i] = take(&cur, BW);
-        a->ddrop[i] = take(&cur, BW);
+        a->dlin[i] = slice_take(&cur, BW);
+        a->dnorm[i] = slice_take(&cur, BW);
+        a->drelu[i] = slice_take(&cur, BW);
+        a->ddrop[i] = slice_take(&cur, BW);
     }
-    a->dlogits = take(&cur, BE);
+    a->dlogits = slice_take(&cur, BE);
     return (size_t)(cur - base);
 }
 
@@ -118,13 +111,6 @@ static size_t simple_act_count(const ModelConfig *c, size_t B)
     return BW + SIMPLE_BLOCKS * (5 * BW + 2 * B) + 2 * BE + BW + SIMPLE_BLOCKS * 4 * BW + BE;
 }
 
-static void xavier_uniform(float *w, size_t fan_out, size_t fan_in, Rng *r)
-{
-    double bound = sqrt(6.0 / (double)(fan_in + fan_out));
-    for (size_t i = 0; i < fan_out * fan_in; i++)
-        w[i] = (float)(bound * (2.0 * rng_uniform(r) - 1.0));
-}
-
 /* SPEC 5's pinned initialisation: Xavier-uniform weights, zero biases,
  * LayerNorm γ=1 β=0, layer embedding N(0, 1) (the block is zero already);
  * also points m->scores at the logits. */
@@ -139,16 +125,14 @@ static void simple_init(Model *m, Rng *r)
     assert(np == m->n_params && na == m->n_acts);
     (void)np, (void)na;
     m->scores = a.logits;
-    xavier_uniform(p.w1, W, D, r);
+    init_xavier_uniform(p.w1, W, D, r);
     if (p.emb)
-        for (size_t i = 0; i < L * W; i++)
-            p.emb[i] = (float)rng_normal(r);
+        init_normal(p.emb, L * W, 1.0, r);
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
-        xavier_uniform(p.w[i], W, W, r);
-        for (size_t j = 0; j < W; j++)
-            p.gamma[i][j] = 1.0f;
+        init_xavier_uniform(p.w[i], W, W, r);
+        init_fill(p.gamma[i], W, 1.0f);
     }
-    xavier_uniform(p.wo, E, W, r);
+    init_xavier_uniform(p.wo, E, W, r);
 }
 
 static double simple_forward(Model *m, const Batch *bt, const int32_t *targets, int training)

@@ -1,8 +1,13 @@
-/* window.c: masked losses and top-K exactness for the windowed models;
- * see window.h. */
+/* window.c: the rows cap, masked losses and top-K exactness for the
+ * windowed models; see window.h. */
 #include "models/window.h"
 
 #include "nn/loss.h"
+
+size_t window_rows_cap(int window, size_t max_batch)
+{
+    return max_batch / (size_t)window * (size_t)window;
+}
 
 static int row_used(const WindowRows *w, size_t r)
 {

@@ -1,6 +1,7 @@
 /*
- * window.h: what the windowed models (hybrid, complex) share: the losses
- * averaged over the rows that count, and the "top-K exactly right" test.
+ * window.h: what the windowed models (hybrid, complex) share: the rows a
+ * batch can hold in whole windows, the losses averaged over the rows that
+ * count, and the "top-K exactly right" test.
  *
  * A row counts for a loss when it is valid (Batch.valid NULL or non-zero)
  * and its target row is present (first id >= 0: padding rows and the
@@ -16,6 +17,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+/* The rows of max_batch that whole windows of `window` tokens fill: what a
+ * windowed model sizes and lays out its activations for. */
+size_t window_rows_cap(int window, size_t max_batch);
 
 /* Rows that count: logits row r at logits + r·ls, targets row at t + r·ts. */
 typedef struct WindowRows {

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "nn/rng.h"
+#include "util/rng.h"
 
 /* out[n] = max(in, 0), NaN staying NaN. out may equal in. */
 void relu_forward(float *out, const float *in, size_t n); /* in place, or disjoint */

@@ -1,14 +1,6 @@
 /* embedding.c: table lookup forward/backward; see embedding.h. */
 #include "nn/embedding.h"
 
-#include <string.h>
-
-void embedding_forward(float *out, const int32_t *ids, const float *table, size_t B, size_t C)
-{
-    for (size_t b = 0; b < B; b++)
-        memcpy(out + b * C, table + (size_t)ids[b] * C, C * sizeof *out);
-}
-
 void embedding_add_forward(float *out, const int32_t *ids, const float *table, size_t B,
                            size_t C)
 {

@@ -5,7 +5,7 @@
  * Draw order is part of the contract (a model's initial weights are a
  * function of its seed): each function draws its elements in index order,
  * Xavier one rng_uniform per element, normals one rng_normal (two draws)
- * per element. Same formulas as src/models/simple.c's own initialisation.
+ * per element. All three models initialise through these.
  *
  * Not here: which slice gets which fill (the models decide).
  */
@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "nn/rng.h"
+#include "util/rng.h"
 
 /* w[fan_out][fan_in] ~ U(−b, b), b = sqrt(6 / (fan_in + fan_out))
  * (torch.nn.init.xavier_uniform_ of a (fan_out, fan_in) weight). */

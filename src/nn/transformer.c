@@ -13,13 +13,7 @@
 #include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
-
-static float *take(float **cur, size_t n)
-{
-    float *p = *cur;
-    *cur += n;
-    return p;
-}
+#include "nn/slice.h"
 
 size_t transformer_param_count(size_t C, size_t F)
 {
@@ -28,18 +22,18 @@ size_t transformer_param_count(size_t C, size_t F)
 
 float *transformer_layout_params(TransformerParams *p, float *cur, size_t C, size_t F)
 {
-    p->ln1_g = take(&cur, C);
-    p->ln1_b = take(&cur, C);
-    p->w_qkv = take(&cur, 3 * C * C);
-    p->b_qkv = take(&cur, 3 * C);
-    p->w_o = take(&cur, C * C);
-    p->b_o = take(&cur, C);
-    p->ln2_g = take(&cur, C);
-    p->ln2_b = take(&cur, C);
-    p->w_ff1 = take(&cur, F * C);
-    p->b_ff1 = take(&cur, F);
-    p->w_ff2 = take(&cur, C * F);
-    p->b_ff2 = take(&cur, C);
+    p->ln1_g = slice_take(&cur, C);
+    p->ln1_b = slice_take(&cur, C);
+    p->w_qkv = slice_take(&cur, 3 * C * C);
+    p->b_qkv = slice_take(&cur, 3 * C);
+    p->w_o = slice_take(&cur, C * C);
+    p->b_o = slice_take(&cur, C);
+    p->ln2_g = slice_take(&cur, C);
+    p->ln2_b = slice_take(&cur, C);
+    p->w_ff1 = slice_take(&cur, F * C);
+    p->b_ff1 = slice_take(&cur, F);
+    p->w_ff2 = slice_take(&cur, C * F);
+    p->b_ff2 = slice_take(&cur, C);
     return cur;
 }
 
@@ -52,17 +46,17 @@ size_t transformer_act_count(const TransformerShape *s)
 float *transformer_layout_acts(TransformerActs *a, float *cur, const TransformerShape *s)
 {
     size_t B = s->nwin * s->T, C = s->C;
-    a->ln1 = take(&cur, B * C);
-    a->mean1 = take(&cur, B);
-    a->rstd1 = take(&cur, B);
-    a->qkv = take(&cur, 3 * B * C);
-    a->att = take(&cur, s->nwin * s->H * s->T * s->T);
-    a->attn = take(&cur, B * C);
-    a->x1 = take(&cur, B * C);
-    a->ln2 = take(&cur, B * C);
-    a->mean2 = take(&cur, B);
-    a->rstd2 = take(&cur, B);
-    a->ff = take(&cur, B * s->F);
+    a->ln1 = slice_take(&cur, B * C);
+    a->mean1 = slice_take(&cur, B);
+    a->rstd1 = slice_take(&cur, B);
+    a->qkv = slice_take(&cur, 3 * B * C);
+    a->att = slice_take(&cur, s->nwin * s->H * s->T * s->T);
+    a->attn = slice_take(&cur, B * C);
+    a->x1 = slice_take(&cur, B * C);
+    a->ln2 = slice_take(&cur, B * C);
+    a->mean2 = slice_take(&cur, B);
+    a->rstd2 = slice_take(&cur, B);
+    a->ff = slice_take(&cur, B * s->F);
     return cur;
 }
 
@@ -75,12 +69,12 @@ size_t transformer_scratch_count(const TransformerShape *s)
 float *transformer_layout_scratch(TransformerScratch *w, float *cur, const TransformerShape *s)
 {
     size_t B = s->nwin * s->T, C = s->C;
-    w->dln = take(&cur, B * C);
-    w->dqkv = take(&cur, 3 * B * C);
-    w->dattn = take(&cur, B * C);
-    w->dx1 = take(&cur, B * C);
-    w->dff = take(&cur, B * s->F);
-    w->datt = take(&cur, s->T * s->T);
+    w->dln = slice_take(&cur, B * C);
+    w->dqkv = slice_take(&cur, 3 * B * C);
+    w->dattn = slice_take(&cur, B * C);
+    w->dx1 = slice_take(&cur, B * C);
+    w->dff = slice_take(&cur, B * s->F);
+    w->datt = slice_take(&cur, s->T * s->T);
     return cur;
 }
 

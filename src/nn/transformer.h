@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "nn/rng.h"
+#include "util/rng.h"
 
 typedef struct TransformerShape {
     size_t nwin; /* windows in the batch */

@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/rng.h"
+
 enum { AF_TRIES = 100 };
 
 /* Splits path into its directory ("." when none) and last component, after
@@ -54,12 +56,9 @@ static char *af_tmp_name(const char *dir, const char *base, const void *salt, in
     static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
-                 ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)salt ^
-                 (uint64_t)attempt * 0x9e3779b97f4a7c15ULL;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
+    uint64_t z = rng_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^
+                           ((uint64_t)getpid() << 20) ^ (uint64_t)(uintptr_t)salt ^
+                           (uint64_t)attempt * 0x9e3779b97f4a7c15ULL);
     char suffix[7];
     for (int i = 0; i < 6; i++, z /= 62)
         suffix[i] = abc[z % 62];

@@ -81,13 +81,6 @@ void csvw_end_row(CsvWriter *w)
     w->fields = 0;
 }
 
-void csvw_row(CsvWriter *w, const char *const *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        csvw_str(w, fields[i]);
-    csvw_end_row(w);
-}
-
 int csvw_error(const CsvWriter *w)
 {
     if (w->errnum)

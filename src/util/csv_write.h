@@ -37,8 +37,6 @@ void csvw_int(CsvWriter *w, int64_t v);
 void csvw_real(CsvWriter *w, double v);     /* NaN: empty field */
 void csvw_empty(CsvWriter *w);
 void csvw_end_row(CsvWriter *w);
-/* A row of n text fields (a header). */
-void csvw_row(CsvWriter *w, const char *const *fields, size_t n);
 /* errno of the first failed write (also when the stream shows ferror), 0 if none. */
 int csvw_error(const CsvWriter *w);
 

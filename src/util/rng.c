@@ -1,56 +1,44 @@
 /*
- * rng.c: xoshiro256** (Blackman and Vigna, 2018) seeded by splitmix64; see
- * rng.h. Chosen because its state is small, plain data and fast to step,
- * which is what exact checkpoint/resume of dropout masks needs.
+ * rng.c: splitmix64 and xoshiro256**; see rng.h (rng_next and the uniforms
+ * are inline there). xoshiro256** was chosen because its state is small,
+ * plain data and fast to step, which is what exact checkpoint/resume of
+ * dropout masks needs; splitmix64 because one multiply-xorshift pass turns
+ * any key (a seed, an epoch) into well-mixed bits.
  */
-#include "nn/rng.h"
+#include "util/rng.h"
 
 #include <math.h>
 
-static uint64_t rotl(uint64_t x, int k)
+uint64_t rng_mix64(uint64_t z)
 {
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+uint64_t rng_splitmix64(uint64_t *state)
+{
+    return rng_mix64(*state += 0x9e3779b97f4a7c15ULL);
+}
+
+void rng_shuffle_u64(uint64_t *v, int64_t n, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (int64_t i = n - 1; i > 0; i--) {
+        int64_t j = (int64_t)(rng_splitmix64(&s) % (uint64_t)(i + 1));
+        uint64_t t = v[i];
+        v[i] = v[j];
+        v[j] = t;
+    }
 }
 
 void rng_seed(Rng *r, uint64_t seed)
 {
     uint64_t x = seed;
     for (int i = 0; i < RNG_STATE_WORDS; i++)
-        r->s[i] = splitmix64(&x);
+        r->s[i] = rng_splitmix64(&x);
     /* splitmix64 is a bijection of its counter, so four consecutive outputs
      * are never all zero; no further check is needed. */
-}
-
-uint64_t rng_next(Rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double rng_uniform(Rng *r)
-{
-    return (double)(rng_next(r) >> 11) * 0x1.0p-53;
-}
-
-float rng_uniform_f(Rng *r)
-{
-    return (float)(rng_next(r) >> 40) * 0x1.0p-24f;
 }
 
 uint64_t rng_below(Rng *r, uint64_t n)
