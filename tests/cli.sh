@@ -20,6 +20,22 @@ for c in train gen import info eval; do
     expect_match OUT "^Usage: moespec .*$c|^Usage: moespec \[train\]" "$c --help starts with a usage line"
 done
 
+# The architectures: --help's list is the program's table; the man page and
+# the --arch default must list the same names, with the same default lr.
+run_cmd "$MOESPEC" train --help
+archs=$(printf '%s\n' "$OUT" | sed -n '/^Architectures/,$p' | awk 'NR > 1 && $2 == "lr" {print $1 "=" $3}')
+[ -n "$archs" ] && pass "train --help lists the architectures" || fail "no architecture list in train --help"
+man_page="$srcdir/man/moespec.1"
+lr_line=$(grep -A1 '^Defaults: ' "$man_page" | tr '\n' ' ' | sed 's/\\-/-/g')
+for a in $archs; do
+    name=${a%%=*} lr=${a#*=}
+    grep -q "^\.B $name\$" "$man_page" && pass "man page describes $name" || fail "man page lacks $name"
+    man_lr=$(printf '%s\n' "$lr_line" | sed -n "s/.*[ ,]$name \([0-9.e+-]*\).*/\1/p")
+    awk -v a="$lr" -v b="$man_lr" 'BEGIN { exit !(b != "" && a + 0 == b + 0) }' \
+        && pass "man page gives $name's default lr ($lr)" \
+        || fail "man page's default lr of $name is '$man_lr', the program's $lr"
+done
+
 run_cmd "$MOESPEC" --no-such-option
 expect_rc 2 "unknown option"
 expect_match ERR "unknown option '--no-such-option'" "unknown option is named"
