@@ -36,7 +36,7 @@ static void test_hybrid_param_count(void **state)
                   model_config_param_count(&c));
     assert_int_equal(model_config_param_count(&c), 1483624);
     model_config_default(&c, ARCH_HYBRID, 300, 60, 4, 24);
-    assert_int_equal(c.W, 152); /* D/2 = 150, up to a multiple of 4 heads */
+    assert_int_equal(c.W, 256); /* SPEC 5: 256 for every D */
 }
 
 /* Ensure that scores (evaluation and training mode), the four future
@@ -105,6 +105,7 @@ static void test_hybrid_init(void **state)
     (void)state;
     ModelConfig c;
     model_config_default(&c, ARCH_HYBRID, 64, 60, 4, 24);
+    c.W = 32;
     Model *m, *m2;
     Err e;
     assert_int_equal(model_create(&c, 64, &m, &e), 0);

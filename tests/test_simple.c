@@ -278,7 +278,7 @@ static void test_simple_param_count(void **state)
     print_message("  simple, D=2048 W=256 E=60, layer id (L=24): %zu parameters\n",
                   model_config_param_count(&c));
     model_config_default(&c, ARCH_SIMPLE, 300, 60, 4, 24);
-    assert_int_equal(c.W, 150); /* D < 512: W = D/2 */
+    assert_int_equal(c.W, 256); /* SPEC 5: 256 for every D */
 }
 
 static double fd_loss(Model *m, const Batch *b, const int32_t *targets, const Rng *start)

@@ -16,9 +16,7 @@ void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
     const ArchInfo *row = arch_info(arch);
     c->arch = arch;
     c->D = D;
-    c->W = D < 512 ? D / 2 : 256;
-    if (c->W < 1)
-        c->W = 1;
+    c->W = MODEL_DEFAULT_WIDTH;
     int multiple = row ? row->ops->width_multiple : 1;
     if (multiple > 1)
         c->W = (c->W + multiple - 1) / multiple * multiple;

@@ -26,7 +26,8 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
         return err_set(e, ERR_USAGE, "train: unknown architecture id %d", (int)arch);
     snprintf(r->name, sizeof r->name, "%s", row->name);
     model_config_default(&r->mcfg, arch, d->h.D, d->h.E, d->h.K, d->h.L);
-    r->mcfg.W = train_config_width(c, d->h.D);
+    if (c->width > 0) /* else the architecture's default, valid for any D */
+        r->mcfg.W = c->width;
     r->mcfg.use_layer_id = c->use_layer_id;
     r->mcfg.window = c->window; /* recorded in checkpoints for every architecture */
     r->mcfg.seed = c->seed;

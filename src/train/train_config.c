@@ -23,10 +23,3 @@ void train_config_default(TrainConfig *c)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = n > 0 ? (int)n : 1;
 }
-
-int train_config_width(const TrainConfig *c, int D)
-{
-    if (c->width > 0)
-        return c->width;
-    return D < 512 ? (D / 2 > 0 ? D / 2 : 1) : 256;
-}

@@ -26,7 +26,7 @@ typedef struct TrainConfig {
     int64_t max_steps;             /* 0 = plan by epochs */
     int batch;                     /* samples per step (1024) */
     double lr[ARCH_MAX];           /* per architecture id (the table's defaults) */
-    int width;                     /* 0 = 256, or D/2 if D < 512 */
+    int width;                     /* 0 = each architecture's default (256) */
     int window;                    /* windowed models' context (32) */
     int lookahead;                 /* Δ (0) */
     int use_layer_id;              /* 1 unless --no-layer-id */
@@ -39,8 +39,5 @@ typedef struct TrainConfig {
 } TrainConfig;
 
 void train_config_default(TrainConfig *c);
-
-/* The width a run uses on data of hidden size D. */
-int train_config_width(const TrainConfig *c, int D);
 
 #endif
