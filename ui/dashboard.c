@@ -6,6 +6,7 @@
  *
  * SIGINT and SIGTERM only set a flag (no curses in a signal handler); the
  * loop sees it within one tick, restores the terminal and stops the worker.
+ * Fatal signals restore the terminal from crt.c's rescue (fatal_signal.c).
  * Messages shown while curses owns the screen also go to the --log file,
  * with one line per evaluation in the headless format.
  */
@@ -15,9 +16,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crt.h"
+#include "fatal_signal.h"
 #include "headless.h"
 #include "keys.h"
 #include "stop_signal.h"
@@ -34,6 +37,7 @@ typedef struct Dash {
     int64_t logged[SNAPSHOT_MAX_RUNS];   /* evaluations written to the log */
     RunState state[SNAPSHOT_MAX_RUNS];   /* last seen, to log changes */
     int finish_seen;
+    int crash_sig;                       /* the test hook's signal, or 0 */
 } Dash;
 
 static void log_line(Dash *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -159,6 +163,8 @@ static int dash_loop(Dash *d)
             dash_render(&d->canvas, &d->view, &d->snap);
             crt_draw(&d->crt, &d->canvas);
             dirty = 0;
+            if (d->crash_sig)
+                raise(d->crash_sig);
         }
     }
 }
@@ -188,6 +194,9 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     memset(&d, 0, sizeof d);
     d.t = t;
     d.o = o;
+    /* A test hook, not for users: raise this fatal signal ("segv", "abrt",
+     * ...) after the first frame, to test the terminal's rescue. */
+    d.crash_sig = fatal_signal_from_name(getenv("MOESPEC_TEST_CRASH"));
     Err e;
     err_clear(&e);
     if (snapshot_for(t, &d.snap, &e)) {
