@@ -2,6 +2,7 @@
 #include "crt.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
@@ -223,6 +224,13 @@ int crt_key(Crt *c)
 {
     (void)c;
     return getch();
+}
+
+int crt_hung_up(const Crt *c)
+{
+    (void)c;
+    struct termios t;
+    return tcgetattr(STDIN_FILENO, &t) != 0 && errno == EIO; /* Linux: EIO once hung up */
 }
 
 void crt_draw(Crt *c, const Canvas *cv)

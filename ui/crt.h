@@ -47,6 +47,9 @@ void crt_restore(Crt *c);
 void crt_size(const Crt *c, int *w, int *h);
 /* The next key, KEY_RESIZE, or ERR after CRT_TICK_MS without one. */
 int crt_key(Crt *c);
+/* 1 when the terminal has hung up (its ssh connection or terminal window
+ * is gone), whether or not a SIGHUP reached this process. */
+int crt_hung_up(const Crt *c);
 /* Shows the canvas (same size as the terminal; extra cells are skipped). */
 void crt_draw(Crt *c, const Canvas *cv);
 

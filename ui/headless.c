@@ -56,7 +56,7 @@ int headless_run(Trainer *t, FILE *log)
         fprintf(stderr, "moespec: %s\n", e.msg);
         return 1;
     }
-    stop_signal_install();
+    stop_signal_install(1); /* SIGINT stops too */
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
     uint64_t message_seq = 0;
     int status = 0;
@@ -92,13 +92,13 @@ int headless_run(Trainer *t, FILE *log)
             status = 1;
     }
     snapshot_free(&snap);
-    if (stop_signal_caught()) {
-        if (join_failed) {
-            emit(log, "moespec: stopped by a signal; the checkpoints could not all be written");
-            return status;
-        }
-        emit(log, "moespec: stopped by a signal; every run's checkpoint was written");
-        return stop_signal_status(stop_signal_caught());
+    int sig = stop_signal_caught();
+    if (sig) {
+        snprintf(line, sizeof line, "moespec: stopped by a signal (%s); %s",
+                 stop_signal_name(sig), join_failed ? "the checkpoints could not all be written"
+                                                    : "every run's checkpoint was written");
+        emit(log, line);
+        return join_failed ? status : stop_signal_status(sig);
     }
     return status;
 }
