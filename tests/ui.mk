@@ -9,6 +9,9 @@ tests_test_ui_SOURCES = tests/test_ui.c ui/canvas.c ui/chart.c ui/keys.c ui/layo
 tests_test_ui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
 tests_test_ui_CFLAGS = $(TEST_CFLAGS)
 tests_test_ui_LDADD = $(CORE_LIBS) $(TEST_EXT)
-TESTS += tests/dashboard_noterm.sh tests/dashboard_keys.sh tests/dashboard_life.sh
+TESTS += tests/dashboard_noterm.sh tests/dashboard_keys.sh tests/dashboard_life.sh \
+	tests/dashboard_signals.sh
 EXTRA_DIST += tests/tmux.sh tests/dashboard_noterm.sh tests/dashboard_keys.sh \
-	tests/dashboard_life.sh
+	tests/dashboard_life.sh tests/dashboard_signals.sh
+# the signal endings run the worker thread while signals arrive: also under TSan
+THREADED_TESTS += tests/dashboard_signals.sh
