@@ -125,22 +125,58 @@ run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 
 expect_rc 1 "a checkpoint directory that cannot be made"
 expect_match ERR "manifest/ck" "the directory is named"
 
-# SIGTERM in headless mode: a checkpoint per run, then 143
-"$MOESPEC" train --headless --data "$set_dir" --arch simple,hybrid --max-steps 100000000 \
-    --batch 64 --window 8 --threads 1 --checkpoint-dir "$TEST_TMP/sig" 2>"$TEST_TMP/sig.err" &
+# SIGTERM and SIGHUP (an ssh drop) in headless mode: a checkpoint per run,
+# then 143 / 129. A SIGHUP ignored here (nohup) stays ignored by moespec,
+# so that case is skipped.
+sigs=TERM
+if sh -c 'kill -s HUP $$' 2>/dev/null; then echo "SIGHUP is ignored here (nohup?): its case skipped"
+else sigs="TERM HUP"; fi
+for sig in $sigs; do
+    want=143; [ "$sig" = HUP ] && want=129
+    sd="$TEST_TMP/sig-$sig"
+    "$MOESPEC" train --headless --data "$set_dir" --arch simple,hybrid --max-steps 100000000 \
+        --batch 64 --window 8 --threads 1 --checkpoint-dir "$sd" 2>"$sd.err" &
+    pid=$!
+    i=0
+    until grep -q '^hybrid: step' "$sd.err" || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -s "$sig" "$pid"
+    set +e; wait "$pid"; RC=$?; set -e
+    ERR=$(cat "$sd.err")
+    checks=$((checks + 1))
+    expect_rc "$want" "SIG$sig stops a headless run"
+    expect_match ERR "^checkpoint $sd/simple.ckpt, $sd/hybrid.ckpt\$" "SIG$sig: the checkpoints are named"
+    expect_match ERR "^moespec: stopped by a signal \(SIG$sig\); every run with unsaved steps was checkpointed\$" \
+        "SIG$sig: said"
+    for r in simple hybrid; do
+        end=$(sed -n "s|^$r: [A-Z]* at step \([0-9]*\)/.*|\1|p" "$sd.err" | tail -n 1)
+        run_cmd "$MOESPEC" eval "$sd/$r.ckpt" --data "$set_dir"
+        expect_rc 0 "the SIG$sig checkpoint of $r is loadable"
+        expect_match OUT "^steps $end\$" "the SIG$sig checkpoint of $r holds its last step (${end:-none})"
+    done
+    ls -a "$sd" | grep -q '\.tmp$' && fail "SIG$sig: a temporary was left behind" \
+        || pass "SIG$sig: no temporary left"
+done
+# Under nohup (SIGHUP ignored on entry) a SIGHUP changes nothing; SIGTERM
+# still stops.
+nd="$TEST_TMP/nohup"
+sh -c 'trap "" HUP; exec "$@"' sh "$MOESPEC" train --headless --data "$set_dir" --arch simple \
+    --max-steps 100000000 --batch 64 --eval-every 20 --threads 1 --checkpoint-dir "$nd" \
+    2>"$nd.err" &
 pid=$!
 i=0
-until grep -q '^hybrid: step' "$TEST_TMP/sig.err" || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
-kill -s TERM "$pid"
-set +e; wait "$pid"; RC=$?; set -e
-ERR=$(cat "$TEST_TMP/sig.err")
-checks=$((checks + 1))
-expect_rc 143 "SIGTERM stops a headless run"
-expect_match ERR "every run's checkpoint was written" "SIGTERM: said"
-for r in simple hybrid; do
-    run_cmd "$MOESPEC" eval "$TEST_TMP/sig/$r.ckpt" --data "$set_dir"
-    expect_rc 0 "the SIGTERM checkpoint of $r is loadable"
+until grep -q '^simple: step' "$nd.err" || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+kill -s HUP "$pid"
+rows=$(grep -c '^simple: step' "$nd.err" || :)
+i=0
+until [ "$(grep -c '^simple: step' "$nd.err" || :)" -gt $((rows + 2)) ] || [ $i -ge 100 ]; do
+    sleep 0.1; i=$((i + 1))
 done
-ls -a "$ck" "$TEST_TMP/sig" | grep -q '\.tmp$' && fail "a temporary was left behind" \
-    || pass "no temporary left"
+checks=$((checks + 1))
+kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ] && pass "nohup: training goes on after SIGHUP" ||
+    fail "nohup: SIGHUP stopped training"
+kill -s TERM "$pid" 2>/dev/null || :
+set +e; wait "$pid"; RC=$?; set -e
+ERR=$(cat "$nd.err")
+expect_rc 143 "nohup: SIGTERM still stops"
+ls -a "$ck" | grep -q '\.tmp$' && fail "a temporary was left behind" || pass "no temporary left"
 finish

@@ -2,8 +2,9 @@
 # tests/dashboard_life.sh: the dashboard's life from start to end (SPEC 7):
 # at 80x24 the compact layout, resizes (full layout, too small, back),
 # RUNNING then DONE, exports still served after DONE, q/y; a failed export; under an ASCII locale with NO_COLOR nothing but ASCII and
-# no colours (with colours as the control), SIGTERM exits 143 and SIGINT
-# (Ctrl-C) 130 with the terminal restored; an unknown TERM exits 2.
+# no colours (with colours as the control), SIGTERM exits 143 (with a
+# checkpoint) and Ctrl-C twice (the quit question, then at once) 130 with
+# the terminal restored; an unknown TERM exits 2.
 set -e
 . "$srcdir/tests/lib.sh"
 [ "${MOESPEC_SKIP_SLOW:-0}" = 1 ] && { echo "MOESPEC_SKIP_SLOW=1: skipped"; exit 77; }
@@ -15,7 +16,7 @@ exp="$TEST_TMP/exports"
 
 # 80x24: compact layout, RUNNING to DONE, export after DONE, quit.
 s=small
-tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 200 --max-steps 100000
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --width 8 --export "$exp" --eval-every 200 --max-steps 100000
 expect_screen $s ' RUNNING ' "status line shows RUNNING"
 expect_screen $s 'loss .*coverage vs k' "80x24: loss beside coverage"
 expect_screen $s 'hit@k.*confusion, all 4 layers' "80x24: hit@k beside the confusion heatmap"
@@ -39,7 +40,7 @@ expect_restored $s
 
 # ASCII locale, NO_COLOR: only ASCII, no colour; SIGTERM exits 143.
 s=ascii
-tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000
+tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000 --checkpoint-dir "$TEST_TMP/ascii.ck"
 expect_screen $s ' RUNNING ' "ASCII: RUNNING"
 expect_screen $s '^\+ loss .*\+ coverage vs k \(Left Right cursor\)' "ASCII: frames and key names in ASCII"
 checks=$((checks + 1))
@@ -54,11 +55,13 @@ pid=$(tmux_pid $s)
 kill -TERM "$pid"
 checks=$((checks + 1))
 if tmux_wait_exit $s 30 && [ "$RC" = 143 ]; then pass "SIGTERM exits 143"; else fail "SIGTERM: exit '$RC'"; fi
-expect_screen $s 'stopped by a signal' "SIGTERM: said after the screen is restored" 5
+expect_screen $s 'stopped by a signal \(SIGTERM\); every run with unsaved steps was checkpointed' "SIGTERM: said after the screen is restored" 5
 expect_restored $s
+run_cmd "$MOESPEC" eval "$TEST_TMP/ascii.ck/simple.ckpt" --data "$set_dir"
+expect_rc 0 "SIGTERM: the checkpoint is loadable"
 
 # Colours by default (the control for NO_COLOR); an export that fails says
-# why; Ctrl-C exits 130.
+# why; Ctrl-C asks (steps are unsaved) and a second Ctrl-C exits 130.
 s=colour
 : >"$TEST_TMP/a-file"
 tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$TEST_TMP/a-file/exports" --eval-every 20 --max-steps 10000000
@@ -70,8 +73,11 @@ if tm capture-pane -p -e -t $s | grep -Eq "$(printf '\033')\[([0-9;]*;)?(3[0-7]|
     pass "colours without NO_COLOR"
 else fail "no colours without NO_COLOR"; fi
 tmux_keys $s C-c
+expect_screen $s 'Quit with unsaved runs\? \(y/n\)' "Ctrl-C asks about unsaved runs"
+tmux_keys $s C-c
 checks=$((checks + 1))
-if tmux_wait_exit $s 30 && [ "$RC" = 130 ]; then pass "Ctrl-C exits 130"; else fail "Ctrl-C: exit '$RC'"; fi
+if tmux_wait_exit $s 30 && [ "$RC" = 130 ]; then pass "Ctrl-C twice exits 130"; else fail "Ctrl-C twice: exit '$RC'"; fi
+expect_screen $s 'stopped by a signal \(SIGINT, twice\); no checkpoint written' "Ctrl-C twice: said" 5
 expect_restored $s
 
 # A terminal curses cannot drive: exit 2, nothing left behind.

@@ -139,6 +139,7 @@ static void test_complex_init(void **state)
     (void)state;
     ModelConfig c;
     model_config_default(&c, ARCH_COMPLEX, 64, 60, 4, 24);
+    c.W = 32;
     Model *m, *m2;
     Err e;
     assert_int_equal(model_create(&c, 32, &m, &e), 0);

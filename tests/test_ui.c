@@ -1,7 +1,7 @@
 /*
  * test_ui.c: the dashboard's pure pieces, without a terminal: chart scaling
  * and drawing (braille and ASCII), heatmap binning, the key table against
- * SPEC 7's keys, key dispatch (help, quit prompt, cursors, runs), and whole
+ * SPEC 7's keys, key dispatch (help, quit prompt, Ctrl-C, cursors, runs), and whole
  * screens rendered from a made-up snapshot at 120x40 and 80x24.
  */
 #include "test_util.h"
@@ -206,13 +206,13 @@ static void test_bars(void **state)
     canvas_free(&c);
 }
 
-/* Ensure that the key table has exactly SPEC 7's keys, once each, each
- * with a label and a description. */
+/* Ensure that the key table has exactly SPEC 7's keys (Ctrl-C included),
+ * once each, each with a label and a description. */
 static void test_key_table_complete(void **state)
 {
     (void)state;
     const int spec[] = {' ', 'P', '1', '\t', 'c', 'C', 'e', 'v',
-                        KEY_LEFT, KEY_RIGHT, '[', ']', 'l', '?', 'q'};
+                        KEY_LEFT, KEY_RIGHT, '[', ']', 'l', '?', 'q', KEYS_CTRL_C};
     size_t n;
     const KeyBinding *t = keys_table(&n);
     assert_int_equal(n, sizeof spec / sizeof spec[0]);
@@ -368,6 +368,37 @@ static void test_keys_dispatch(void **state)
     assert_true(v.log_y);
     s->runs[0].state = RUN_DONE;
     assert_int_equal(keys_dispatch(&v, s, ' '), KEYS_REDRAW); /* nothing to pause */
+    dash_view_free(&v);
+    snapshot_buf_free(&sb);
+}
+
+/* Ensure that Ctrl-C acts as q: it asks while a run is unsaved (y then
+ * quits, n returns), closes the help first, quits at once when nothing is
+ * unsaved, and at the quit question quits at once without checkpoints. */
+static void test_keys_interrupt(void **state)
+{
+    (void)state;
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 8, 2, 3, 1);
+    DashView v;
+    dash_view_init(&v, &glyphs_ascii, 0, s->K);
+    assert_int_equal(keys_interrupt(&v, s), KEYS_REDRAW);
+    assert_true(v.confirm_quit);
+    assert_int_equal(keys_dispatch(&v, s, 'n'), KEYS_REDRAW);
+    assert_false(v.confirm_quit);
+    keys_interrupt(&v, s);
+    assert_int_equal(keys_dispatch(&v, s, 'y'), KEYS_QUIT);
+    keys_dispatch(&v, s, '?');
+    assert_int_equal(keys_interrupt(&v, s), KEYS_REDRAW);
+    assert_false(v.help);
+    assert_true(v.confirm_quit);
+    assert_int_equal(keys_interrupt(&v, s), KEYS_ABORT);
+    v.confirm_quit = 0;
+    assert_int_equal(keys_dispatch(&v, s, KEYS_CTRL_C), KEYS_REDRAW); /* a raw ^C: the same */
+    assert_int_equal(keys_dispatch(&v, s, KEYS_CTRL_C), KEYS_ABORT);
+    v.confirm_quit = 0;
+    s->runs[0].steps_since_checkpoint = 0;
+    assert_int_equal(keys_interrupt(&v, s) & KEYS_QUIT, KEYS_QUIT); /* nothing unsaved */
     dash_view_free(&v);
     snapshot_buf_free(&sb);
 }
@@ -569,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_bars),
         cmocka_unit_test(test_key_table_complete),
         cmocka_unit_test(test_keys_dispatch),
+        cmocka_unit_test(test_keys_interrupt),
         cmocka_unit_test(test_render_layouts),
         cmocka_unit_test(test_render_ascii),
         cmocka_unit_test(test_render_help_compare),

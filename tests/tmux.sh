@@ -24,8 +24,8 @@ tm() { tmux -S "$TMUX_SOCK" -f "$TMUX_CONF" "$@"; }
 # W x H session NAME with VAR=VALUE in its environment, under a shell that
 # then writes COMMAND's status to $TEST_TMP/NAME.rc and the terminal's modes
 # (stty -a) to $TEST_TMP/NAME.stty, and stays, so the screen can be read.
-# The shell survives Ctrl-C (trap :) to record the status; COMMAND gets
-# the default SIGINT disposition.
+# The shell survives Ctrl-C and Ctrl-\ (trap :) to record the status;
+# COMMAND gets the default SIGINT and SIGQUIT dispositions.
 tmux_start() {
     _name=$1 _w=$2 _h=$3
     shift 3
@@ -34,7 +34,7 @@ tmux_start() {
     shift
     # shellcheck disable=SC2086
     tm new-session -d -s "$_name" -x "$_w" -y "$_h" $_env -- sh -c \
-        'trap : INT; "$@"; echo $? >"$0.rc"; stty -a >"$0.stty" 2>&1; exec sleep 600' \
+        'trap : INT QUIT; "$@"; echo $? >"$0.rc"; stty -a >"$0.stty" 2>&1; exec sleep 600' \
         "$TEST_TMP/$_name" "$@"
 }
 

@@ -11,6 +11,9 @@ tests_test_ui_CFLAGS = $(TEST_CFLAGS)
 # Linked against the snapshot and command library alone (and util for
 # errors): a panel that calls into the trainer, a model or a metric does not link.
 tests_test_ui_LDADD = src/train/libsnapshot.a src/util/libutil.a $(NCURSES_LIBS) $(PTHREAD_LIBS) $(MATH_LIBS) $(CMOCKA_LIBS)
-TESTS += tests/dashboard_noterm.sh tests/dashboard_keys.sh tests/dashboard_life.sh
+TESTS += tests/dashboard_noterm.sh tests/dashboard_keys.sh tests/dashboard_life.sh \
+	tests/dashboard_signals.sh
 EXTRA_DIST += tests/tmux.sh tests/dashboard_noterm.sh tests/dashboard_keys.sh \
-	tests/dashboard_life.sh
+	tests/dashboard_life.sh tests/dashboard_signals.sh
+# the signal endings run the worker thread while signals arrive: also under TSan
+THREADED_TESTS += tests/dashboard_signals.sh

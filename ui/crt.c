@@ -2,12 +2,16 @@
 #include "crt.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <term.h>
+#include <termios.h>
 #include <unistd.h>
+
+#include "fatal_signal.h"
 
 /* What each role looks like: colours, and the attribute alone without them. */
 typedef struct RoleStyle {
@@ -122,6 +126,41 @@ static void release_stderr(Crt *c)
     c->held = NULL;
 }
 
+/* The bytes that leave curses' screen, gathered once by tputs (which also
+ * drops terminfo's padding) for the fatal-signal path, which may not call
+ * curses. */
+static char rescue_bytes[FATAL_RESTORE_MAX];
+static size_t rescue_len;
+
+static int rescue_putc(int ch)
+{
+    if (rescue_len < sizeof rescue_bytes)
+        rescue_bytes[rescue_len++] = (char)ch;
+    return ch;
+}
+
+static void rescue_add(const char *capname)
+{
+    char *cap = tigetstr(capname);
+    if (cap && cap != (char *)-1 && rescue_len + strlen(cap) < sizeof rescue_bytes)
+        tputs(cap, 1, rescue_putc);
+}
+
+/* Arms fatal_signal.c with the terminal's modes from before curses (mode,
+ * or NULL) and what endwin would send: attributes off, keypad off, the
+ * alternate screen left, the cursor shown. */
+static void arm_rescue(const Crt *c, const struct termios *mode)
+{
+    rescue_len = 0;
+    rescue_add("sgr0");
+    rescue_add("rmkx");
+    rescue_add("rmcup");
+    rescue_add("cnorm");
+    FatalRescue r = {STDOUT_FILENO, mode, rescue_bytes, rescue_len,
+                     c->held ? fileno(c->held) : -1, c->held_fd};
+    fatal_signal_arm(&r);
+}
+
 int crt_init(Crt *c, Err *e)
 {
     memset(c, 0, sizeof *c);
@@ -134,6 +173,8 @@ int crt_init(Crt *c, Err *e)
     c->g = !strcmp(nl_langinfo(CODESET), "UTF-8") ? &glyphs_unicode : &glyphs_ascii;
     /* The terminal type is checked on its own first: a newterm that fails
      * leaks its half-made screen (LeakSanitizer says so); setupterm does not. */
+    struct termios shell_mode;
+    int have_mode = tcgetattr(STDOUT_FILENO, &shell_mode) == 0; /* before curses */
     int term_err = 0;
     SCREEN *scr = NULL;
     if (setupterm(NULL, STDOUT_FILENO, &term_err) == OK) {
@@ -155,6 +196,7 @@ int crt_init(Crt *c, Err *e)
     timeout(CRT_TICK_MS);
     setup_roles(c);
     hold_stderr(c);
+    arm_rescue(c, have_mode ? &shell_mode : NULL);
     return ERR_OK;
 }
 
@@ -164,6 +206,7 @@ void crt_restore(Crt *c)
         return;
     curs_set(1);
     endwin();
+    fatal_signal_disarm(); /* the terminal is the shell's again */
     delscreen(c->screen);
     c->screen = NULL;
     c->active = 0;
@@ -181,6 +224,13 @@ int crt_key(Crt *c)
 {
     (void)c;
     return getch();
+}
+
+int crt_hung_up(const Crt *c)
+{
+    (void)c;
+    struct termios t;
+    return tcgetattr(STDIN_FILENO, &t) != 0 && errno == EIO; /* Linux: EIO once hung up */
 }
 
 void crt_draw(Crt *c, const Canvas *cv)

@@ -4,8 +4,12 @@
  * trainer commands through the key table, copy the trainer's snapshot when
  * it changed, draw from that copy. Resizes are handled here and only here.
  *
- * SIGINT and SIGTERM only set a flag (no curses in a signal handler); the
- * loop sees it within one tick, restores the terminal and stops the worker.
+ * Signals only set flags (no curses in a signal handler) that the loop
+ * reads every tick: each SIGINT (Ctrl-C) is the q key; SIGTERM and SIGHUP
+ * (an ssh drop) ask the worker to checkpoint every run as it stops, then
+ * the terminal is restored (it may be gone: nothing here waits on it) and
+ * the worker joined. Fatal signals restore the terminal from crt.c's
+ * rescue (fatal_signal.c).
  * Messages shown while curses owns the screen also go to the --log file,
  * with one line per evaluation in the headless format.
  */
@@ -15,9 +19,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crt.h"
+#include "fatal_signal.h"
 #include "headless.h"
 #include "keys.h"
 #include "stop_signal.h"
@@ -34,6 +40,10 @@ typedef struct Dash {
     int64_t logged[SNAPSHOT_MAX_RUNS];   /* evaluations written to the log */
     RunState state[SNAPSHOT_MAX_RUNS];   /* last seen, to log changes */
     int finish_seen;
+    int stop_sig;                        /* SIGTERM or SIGHUP that ended the loop, or 0 */
+    int aborted;                         /* Ctrl-C at the quit question ended it */
+    int hung_up;                         /* the terminal hung up without a SIGHUP */
+    int crash_sig;                       /* the test hook's signal, or 0 */
 } Dash;
 
 static void log_line(Dash *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -127,22 +137,53 @@ static void on_resize(Dash *d)
         canvas_resize(&d->canvas, w, h); /* on failure the old size stays */
 }
 
-/* Until q (and y), a signal, or an error; returns the exit status. */
+/* SIGTERM, SIGHUP or a hung-up terminal: the worker checkpoints every run
+ * as it stops (SPEC 7) while the caller restores the terminal. */
+static int stop_with_checkpoints(Dash *d, int sig)
+{
+    d->stop_sig = sig;
+    control_request_stop_with_checkpoints(trainer_control(d->t));
+    return stop_signal_status(sig);
+}
+
+/* The exit status that a key's flags end the loop with, or -1. */
+static int ending(Dash *d, unsigned flags)
+{
+    if (flags & KEYS_ABORT) {
+        d->aborted = 1;
+        return stop_signal_status(SIGINT);
+    }
+    return flags & KEYS_QUIT ? 0 : -1;
+}
+
+/* Until q (and y), Ctrl-C twice, SIGTERM or SIGHUP, or an error; returns
+ * the exit status. */
 static int dash_loop(Dash *d)
 {
     SnapshotBox *box = trainer_box(d->t);
     int dirty = 1;
     for (;;) {
-        if (stop_signal_caught())
-            return stop_signal_status(stop_signal_caught());
+        if (stop_signal_terminating())
+            return stop_with_checkpoints(d, stop_signal_terminating());
+        for (int n = stop_signal_take_interrupts(); n > 0; n--) {
+            int end = ending(d, keys_interrupt(&d->view, d->snap.s));
+            if (end >= 0)
+                return end;
+            dirty = 1;
+        }
         int ch = crt_key(&d->crt);
+        if (ch == ERR && crt_hung_up(&d->crt)) {
+            d->hung_up = 1; /* no SIGHUP came (a parent ignored or caught it) */
+            return stop_with_checkpoints(d, SIGHUP);
+        }
         if (ch == KEY_RESIZE) {
             on_resize(d);
             dirty = 1;
         } else if (ch != ERR) {
             unsigned flags = keys_dispatch(&d->view, d->snap.s, ch);
-            if (flags & KEYS_QUIT)
-                return 0;
+            int end = ending(d, flags);
+            if (end >= 0)
+                return end;
             run_commands(d, flags);
             dirty |= flags != 0;
         }
@@ -160,8 +201,40 @@ static int dash_loop(Dash *d)
             dash_render(&d->canvas, &d->view, d->snap.s);
             crt_draw(&d->crt, &d->canvas);
             dirty = 0;
+            if (d->crash_sig)
+                raise(d->crash_sig);
         }
     }
+}
+
+/* After the worker ended: the message it left that was never shown (the
+ * checkpoints written as it stopped), and what a signal did. */
+static void say_final(Dash *d, int join_failed)
+{
+    const Snapshot *s = d->snap.s;
+    if (!s)
+        return;
+    if (s->message_seq != d->message_seq && s->message[0]) {
+        fprintf(stderr, "moespec: %s\n", s->message);
+        log_line(d, "moespec: %s", s->message);
+    }
+    char why[64], msg[160];
+    if (d->hung_up)
+        snprintf(why, sizeof why, "the terminal hung up");
+    else
+        snprintf(why, sizeof why, "stopped by a signal (%s%s)",
+                 stop_signal_name(d->aborted ? SIGINT : d->stop_sig),
+                 d->aborted ? ", twice" : "");
+    if (d->stop_sig)
+        snprintf(msg, sizeof msg, "moespec: %s; %s", why,
+                 join_failed ? "the checkpoints could not all be written"
+                             : "every run with unsaved steps was checkpointed");
+    else if (d->aborted)
+        snprintf(msg, sizeof msg, "moespec: %s; no checkpoint written", why);
+    else
+        return;
+    fprintf(stderr, "%s\n", msg);
+    log_line(d, "%s", msg);
 }
 
 static void log_final(Dash *d)
@@ -179,9 +252,12 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     memset(&d, 0, sizeof d);
     d.t = t;
     d.o = o;
+    /* A test hook, not for users: raise this fatal signal ("segv", "abrt",
+     * ...) after the first frame, to test the terminal's rescue. */
+    d.crash_sig = fatal_signal_from_name(getenv("MOESPEC_TEST_CRASH"));
     Err e;
     err_clear(&e);
-    stop_signal_install();
+    stop_signal_install(0); /* SIGINT is the q key (dash_loop) */
     int status = crt_init(&d.crt, &e);
     if (status) {
         fprintf(stderr, "moespec: %s\n", e.msg);
@@ -203,21 +279,17 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     control_request_stop(trainer_control(t));
     Err je;
     err_clear(&je);
-    if (trainer_join(t, &je)) {
+    int join_failed = trainer_join(t, &je) != 0;
+    if (join_failed) {
         fprintf(stderr, "moespec: %s\n", je.msg);
-        if (!status)
-            status = 1;
+        if (!status || d.stop_sig)
+            status = 1; /* as headless: a checkpoint that could not be written */
     }
     if (e.msg[0])
         fprintf(stderr, "moespec: %s\n", e.msg);
     snapshot_read(trainer_box(t), &d.snap);
+    say_final(&d, join_failed);
     log_final(&d);
-    if (stop_signal_caught()) {
-        const char *msg = "moespec: stopped by a signal; no checkpoint written (the dashboard "
-                          "writes them on c, C, --checkpoint-every and --stop-at)";
-        fprintf(stderr, "%s\n", msg);
-        log_line(&d, "%s", msg);
-    }
     canvas_free(&d.canvas);
     dash_view_free(&d.view);
     snapshot_buf_free(&d.snap);

@@ -51,7 +51,7 @@ int headless_run(Trainer *t, FILE *log)
     SnapshotBuf snap = {NULL, 0};
     Err e;
     err_clear(&e);
-    stop_signal_install();
+    stop_signal_install(1); /* SIGINT stops too */
     int64_t printed[SNAPSHOT_MAX_RUNS] = {0};
     uint64_t message_seq = 0;
     int status = 0;
@@ -62,10 +62,19 @@ int headless_run(Trainer *t, FILE *log)
     int stopping = 0;
     for (;;) {
         if (stop_signal_caught() && !stopping) {
-            control_request_stop_with_checkpoints(trainer_control(t)); /* SPEC 9: a checkpoint per run first */
+            /* SPEC 9: the runs with unsaved steps are checkpointed first */
+            control_request_stop_with_checkpoints(trainer_control(t));
             stopping = 1;
         }
-        if (snapshot_read(trainer_box(t), &snap) == 1 && report(snap.s, printed, &message_seq, log))
+        int got = snapshot_read(trainer_box(t), &snap);
+        if (got < 0) { /* no memory for the copy: stop rather than wait blind */
+            fprintf(stderr, "moespec: out of memory copying the trainer's snapshot\n");
+            control_request_stop_with_checkpoints(trainer_control(t));
+            trainer_join(t, &e);
+            snapshot_buf_free(&snap);
+            return 1;
+        }
+        if (got == 1 && report(snap.s, printed, &message_seq, log))
             break;
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -86,13 +95,13 @@ int headless_run(Trainer *t, FILE *log)
             status = 1;
     }
     snapshot_buf_free(&snap);
-    if (stop_signal_caught()) {
-        if (join_failed) {
-            emit(log, "moespec: stopped by a signal; the checkpoints could not all be written");
-            return status;
-        }
-        emit(log, "moespec: stopped by a signal; every run's checkpoint was written");
-        return stop_signal_status(stop_signal_caught());
+    int sig = stop_signal_caught();
+    if (sig) {
+        snprintf(line, sizeof line, "moespec: stopped by a signal (%s); %s",
+                 stop_signal_name(sig), join_failed ? "the checkpoints could not all be written"
+                                                    : "every run with unsaved steps was checkpointed");
+        emit(log, line);
+        return join_failed ? status : stop_signal_status(sig);
     }
     return status;
 }

@@ -148,6 +148,8 @@ static const KeyBinding table[] = {
     {'l', "l", "log scale for the loss", "log", act_log, 0},
     {'?', "?", "this help (any key closes it)", "help", act_help, 0},
     {'q', "q", "quit (asks first while a run has unsaved steps)", "quit", act_quit, 0},
+    {KEYS_CTRL_C, "^C", "as q; at the quit question: quit at once, no checkpoints", NULL,
+     act_quit, 0},
 };
 
 const KeyBinding *keys_table(size_t *n)
@@ -174,6 +176,8 @@ const char *keys_label(const KeyBinding *b, const Glyphs *g)
 
 unsigned keys_dispatch(DashView *v, const Snapshot *s, int key)
 {
+    if (key == KEYS_CTRL_C)
+        return keys_interrupt(v, s);
     if (v->help) {
         v->help = 0;
         return KEYS_REDRAW;
@@ -185,4 +189,12 @@ unsigned keys_dispatch(DashView *v, const Snapshot *s, int key)
     const KeyBinding *b = keys_find(key);
     v->pressed = key;
     return b ? b->action(v, s) : 0;
+}
+
+unsigned keys_interrupt(DashView *v, const Snapshot *s)
+{
+    if (v->confirm_quit)
+        return KEYS_ABORT;
+    v->help = 0;
+    return act_quit(v, s) | KEYS_REDRAW;
 }

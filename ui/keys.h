@@ -25,7 +25,13 @@ enum {
     KEYS_EXPORT = 16,      /* export CSV for all runs */
     KEYS_CHECKPOINT_SHOWN = 32, /* checkpoint the shown run */
     KEYS_CHECKPOINT_ALL = 64,   /* checkpoint every run */
+    KEYS_ABORT = 128,      /* leave at once, no checkpoints (Ctrl-C at the quit prompt) */
 };
+
+/* Ctrl-C: cbreak mode keeps it SIGINT, so it never arrives as a key; the
+ * dashboard turns each SIGINT into keys_interrupt. Its row in the table
+ * lists it in the help. */
+#define KEYS_CTRL_C 3
 
 typedef unsigned (*KeyAction)(DashView *v, const Snapshot *s);
 
@@ -45,8 +51,12 @@ const KeyBinding *keys_find(int key);
 /* The label of b under glyph set g ("←" or "Left"). */
 const char *keys_label(const KeyBinding *b, const Glyphs *g);
 
-/* One key press: the open overlay first (help: any key closes it; quit
- * prompt: y quits, anything else returns), then the table. Returns KEYS_*. */
+/* One key press: Ctrl-C as keys_interrupt, then the open overlay (help:
+ * any key closes it; quit prompt: y quits, anything else returns), then the
+ * table. Returns KEYS_*. */
 unsigned keys_dispatch(DashView *v, const Snapshot *s, int key);
+/* One Ctrl-C (SIGINT): q, with the help closed first; at the quit prompt,
+ * KEYS_ABORT (a second Ctrl-C quits at once, as in most programs). */
+unsigned keys_interrupt(DashView *v, const Snapshot *s);
 
 #endif

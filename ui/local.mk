@@ -10,5 +10,8 @@ moespec_SOURCES += ui/canvas.c ui/chart.c ui/crt.c ui/keys.c ui/layout.c ui/dash
 	ui/panel_status.c ui/panel_loss.c ui/panel_topk.c ui/panel_coverage.c \
 	ui/panel_confusion.c ui/panel_compare.c ui/panel_overlay.c
 noinst_HEADERS += ui/canvas.h ui/chart.h ui/crt.h ui/keys.h ui/panels.h ui/dashboard.h
+# the terminal given back on a fatal signal (armed by crt.c)
+moespec_SOURCES += ui/fatal_signal.c
+noinst_HEADERS += ui/fatal_signal.h
 # text captures of the dashboard on the demo set (dash), for the README
 EXTRA_DIST += docs/dashboard-120x40.txt docs/dashboard-80x24.txt

@@ -43,7 +43,7 @@ static void print_help(void)
            "\n"
            "'moespec COMMAND --help' describes each command; man moespec has it all.\n"
            "Exit status: 0 success, 1 runtime failure, 2 usage error, 3 bad input,\n"
-           "130/143 after SIGINT/SIGTERM.\n");
+           "130/143/129 after SIGINT/SIGTERM/SIGHUP.\n");
 }
 
 static void print_version(void)

@@ -58,7 +58,6 @@ static int state_role(RunState st)
     }
 }
 
-/* The number key that shows a run (SPEC 7: 1 simple, 2 hybrid, 3 complex). */
 /* Text with its start cut off when too wide, so a path's end stays. */
 static void text_keep_end(Canvas *c, int x, int y, int maxw, int role, const char *s,
                           const Glyphs *g)

@@ -34,7 +34,7 @@
 
 /* One batch of samples. Every row says which sample it is (sequence,
  * position, token id, input layer), so a consumer of scores (the metrics,
- * the deployment replay) needs nothing but the batch. */
+ * the deployment simulation to come) needs nothing but the batch. */
 typedef struct SampleBatch {
     int cap;          /* rows allocated */
     int n;            /* rows filled (whole windows) */

@@ -52,7 +52,7 @@ typedef struct ModelConfig {
     float dropout;    /* drop probability in training, [0, 1) (the table's;
                          the windowed models take none: must be 0) */
     int window;       /* tokens per window of the windowed models (default
-                         32); 0 for the per-token ones */
+                         32); recorded but unused by the per-token ones */
     uint64_t seed;    /* initialisation and dropout streams */
     AdamWConfig adamw;
     float clip;       /* global grad-norm limit (1.0); 0 = no clipping */

@@ -7,8 +7,13 @@
 void control_init(TrainControl *c, int n_runs)
 {
     memset(c, 0, sizeof *c);
-    c->n_runs = n_runs;
-    pthread_mutex_init(&c->lock, NULL);
+    control_set_runs(c, n_runs);
+    pthread_mutex_init(&c->lock, NULL); /* default attributes: cannot fail on Linux */
+}
+
+void control_set_runs(TrainControl *c, int n_runs)
+{
+    c->n_runs = n_runs < 0 ? 0 : n_runs > SNAPSHOT_MAX_RUNS ? SNAPSHOT_MAX_RUNS : n_runs;
 }
 
 void control_destroy(TrainControl *c) { pthread_mutex_destroy(&c->lock); }
@@ -35,6 +40,8 @@ int control_is_paused(TrainControl *c, int i)
 
 void control_request_checkpoint(TrainControl *c, int i)
 {
+    if (i >= c->n_runs)
+        return;
     int mask = i < 0 ? (1 << c->n_runs) - 1 : 1 << i;
     atomic_fetch_or(&c->checkpoint_requested, mask);
 }

@@ -30,6 +30,9 @@ typedef struct TrainControl {
 } TrainControl;
 
 void control_init(TrainControl *c, int n_runs);
+/* The runs the flags cover (clamped to 0..SNAPSHOT_MAX_RUNS); before the
+ * worker starts. */
+void control_set_runs(TrainControl *c, int n_runs);
 void control_destroy(TrainControl *c);
 
 /* ---- the interfaces' side (any thread) ---- */
@@ -41,7 +44,8 @@ void control_request_stop_with_checkpoints(TrainControl *c);
 /* Pause or resume run i, or all runs when i < 0. */
 void control_set_paused(TrainControl *c, int i, int paused);
 int control_is_paused(TrainControl *c, int i);
-/* Checkpoint run i, or every run when i < 0, between two steps. */
+/* Checkpoint run i, or every run when i < 0, between two steps (an i past
+ * the runs asks nothing). */
 void control_request_checkpoint(TrainControl *c, int i);
 /* Export every run's CSV files into a new subdirectory of parent. */
 void control_request_export(TrainControl *c, const char *parent);

@@ -9,7 +9,7 @@ src_train_libtrain_a_SOURCES = src/train/train_config.c src/train/dataset.c src/
 noinst_HEADERS += src/train/train_config.h src/train/dataset.h src/train/score.h \
 	src/train/run.h src/train/publish.h src/train/trainer.h src/train/export.h \
 	src/train/export_files.h src/train/checkpoint.h src/train/checkpoint_format.h \
-	src/train/ckpt_eval.h
+	src/train/ckpt_eval.h src/train/worker.h
 # What a screen may know of src/train: the plain-data snapshot and the
 # command flags. Its own library, so that the dashboard's tests link
 # against it alone and a call into the trainer, a model or a metric fails

@@ -45,7 +45,10 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
     int rc = model_create(&r->mcfg, (size_t)d->buf.cap, &r->model, e);
     if (!rc)
         rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->last, e);
-    if (!rc && (r->n_aux = model_n_aux(r->model)) > 0) {
+    if (!rc && (r->n_aux = model_n_aux(r->model)) > BATCH_MAX_AUX)
+        rc = err_set(e, ERR_USAGE, "train: %s has %d auxiliary heads; at most %d", r->name,
+                     r->n_aux, BATCH_MAX_AUX);
+    if (!rc && r->n_aux > 0) {
         rc = metrics_result_create(d->h.E, d->h.K, d->h.L, &r->aux_res, e);
         for (int j = 0; !rc && j < r->n_aux; j++)
             rc = metrics_acc_create(d->h.E, d->h.K, d->h.L, &r->aux_acc[j], e);
@@ -147,9 +150,10 @@ static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_
     metrics_acc_reset(d->acc);
     for (int j = 0; j < r->n_aux; j++)
         metrics_acc_reset(r->aux_acc[j]);
-    int rc = score_pass(d->views[r->view].val, &d->buf, score_model, r->model, sinks,
+    ModelScorer scorer = {r->model, 0};
+    int rc = score_pass(d->views[r->view].val, &d->buf, score_model, &scorer, sinks,
                         r->n_aux ? 3 : 2, e);
-    if (rc == ERR_RUNTIME)
+    if (rc && scorer.nonfinite)
         return run_halt(r, rc, e);
     if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)))
         return rc;

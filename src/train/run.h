@@ -7,7 +7,7 @@
  * run is serialisable as it stands and the step loop has no hidden state.
  * A run is driven by one thread at a time (the trainer's worker).
  *
- * Not here: threads, snapshots (trainer.c, snapshot.c), files (export.c).
+ * Not here: threads, snapshots (trainer.c, publish.c), files (export.c).
  */
 #ifndef MOESPEC_TRAIN_RUN_H
 #define MOESPEC_TRAIN_RUN_H

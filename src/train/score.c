@@ -31,9 +31,11 @@ Batch score_model_input(const Model *m, const SampleBatch *sb)
 
 int score_model(void *ctx, const SampleBatch *b, Scored *out, Err *e)
 {
-    Model *m = ctx;
+    ModelScorer *ms = ctx;
+    Model *m = ms->m;
     Batch in = score_model_input(m, b);
     int rc = model_forward(m, &in, b->targets, 0, &out->loss, e);
+    ms->nonfinite = rc == ERR_RUNTIME; /* model_forward's only runtime error */
     if (rc)
         return rc;
     out->E = m->cfg.E;

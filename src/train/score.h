@@ -4,7 +4,7 @@
  * of scores, with the samples they belong to (sequence, position, token,
  * layer, targets), to a list of sinks: the metric accumulators, the
  * auxiliary heads' accumulators, the validation loss, and whatever else
- * consumes predictions (the deployment replay). Every number that comes
+ * consumes predictions (the deployment simulator of SPEC 11 will be one). Every number that comes
  * from scores is made by a sink of this pass, so a model and a baseline
  * are measured by the same code.
  *
@@ -46,8 +46,14 @@ int score_pass(Batcher *val, SampleBatch *buf, ScoreFn score, void *score_ctx,
                const ScoreSink *sinks, int n_sinks, Err *e);
 
 /* ---- scorers ---- */
-/* ctx: a Model. Its loss on the batch's targets, scores, auxiliary heads.
- * ERR_RUNTIME when the loss is not finite (the caller halts the run). */
+/* ctx: a ModelScorer. The model's loss on the batch's targets, its scores
+ * and auxiliary heads. A non-finite loss is ERR_RUNTIME with nonfinite set,
+ * so the caller can tell it (the run halts, SPEC 5) from a failure of the
+ * data (which stops the worker). */
+typedef struct ModelScorer {
+    Model *m;
+    int nonfinite;
+} ModelScorer;
 int score_model(void *ctx, const SampleBatch *b, Scored *out, Err *e);
 
 /* ctx: a BaselineScorer (scores has room for the batch's rows). */

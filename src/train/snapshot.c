@@ -1,6 +1,7 @@
 /* snapshot.c: the flat snapshot block, its copy and its box; see snapshot.h. */
 #include "train/snapshot.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,8 +46,10 @@ static int buf_reserve(SnapshotBuf *b, size_t bytes, Err *e)
     if (bytes <= b->cap)
         return ERR_OK;
     size_t cap = b->cap ? b->cap : 4096;
-    while (cap < bytes)
+    while (cap < bytes && cap <= SIZE_MAX / 2)
         cap *= 2;
+    if (cap < bytes)
+        return err_set(e, ERR_RUNTIME, "snapshot of %zu bytes is too large", bytes);
     Snapshot *p = realloc(b->s, cap);
     if (!p)
         return err_set(e, ERR_RUNTIME, "out of memory for a snapshot of %zu bytes", bytes);
@@ -77,6 +80,10 @@ int snapshot_layout(SnapshotBuf *b, int E, int K, int L, int D, int n_runs,
         n_runs > SNAPSHOT_MAX_RUNS)
         return err_set(e, ERR_USAGE, "snapshot: bad shape E=%d K=%d L=%d runs=%d", E, K, L,
                        n_runs);
+    for (int r = 0; r < n_runs; r++)
+        if (n_hist[r] < 0 || n_hist[r] > ((int64_t)1 << 40) / (int64_t)sizeof(EvalRow))
+            return err_set(e, ERR_USAGE, "snapshot: run %d has %lld evaluations", r,
+                           (long long)n_hist[r]);
     const size_t per_layer = (size_t)(L + 1) * (size_t)E;
     size_t bytes = span(1, sizeof(Snapshot)) + 6 * span((size_t)E, sizeof(double));
     for (int r = 0; r < n_runs; r++)

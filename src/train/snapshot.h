@@ -45,7 +45,9 @@ typedef struct RunSnapshot {
     int64_t n_hist;         /* evaluations so far */
     int has_eval;           /* the tables below hold an evaluation */
     /* byte offsets of the arrays from this RunSnapshot (read them through
-     * the accessors below) */
+     * the accessors below). They are relative to where the RunSnapshot sits
+     * in its block, so never copy a RunSnapshot out by value: take a
+     * pointer into the Snapshot. */
     size_t at_hist;          /* EvalRow [n_hist] */
     size_t at_rate[3];       /* double [E] hit, recall, cover at k = index + 1 */
     size_t at_expert_recall; /* double [L+1][E] recall_K per expert, index L = all */

@@ -1,4 +1,5 @@
-/* trainer.c: the worker thread and its flags; see trainer.h. */
+/* trainer.c: the worker thread: turns, evaluations, checkpoints, exports,
+ * and carrying out control.h's commands; see trainer.h. */
 #include "train/trainer.h"
 
 #include "train/checkpoint.h"
@@ -61,7 +62,7 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
         if (!rc)
             t->n_runs++;
     }
-    t->control.n_runs = t->n_runs;
+    control_set_runs(&t->control, t->n_runs);
     if (rc) {
         trainer_free(t);
         return rc;
@@ -224,10 +225,14 @@ static int publish(Trainer *t, int finished)
 {
     PublishStatus st = {finished, t->rc, t->err.msg, t->message, t->message_seq,
                         t->last_checkpoint_step};
-    if (publish_build(&t->staging, &t->data, t->runs, t->n_runs, &st, &t->err) ||
-        snapshot_publish(&t->box, t->staging.s, &t->err))
-        return ERR_RUNTIME;
-    return ERR_OK;
+    Err e; /* the worker's first error stays the one it reports */
+    err_clear(&e);
+    if (!publish_build(&t->staging, &t->data, t->runs, t->n_runs, &st, &e) &&
+        !snapshot_publish(&t->box, t->staging.s, &e))
+        return ERR_OK;
+    if (!t->rc)
+        t->err = e;
+    return ERR_RUNTIME;
 }
 
 static void nap(double seconds)

@@ -19,23 +19,18 @@
 
 #include "train/checkpoint.h"
 #include "train/control.h"
+#include "train/worker.h"
 #include "train/dataset.h"
 #include "train/run.h"
 #include "train/snapshot.h"
 #include "train/train_config.h"
 #include "util/err.h"
 
-typedef struct Trainer Trainer;
-
 /* Opens the data, measures the baselines and creates one run per
  * architecture (nothing trains yet). */
 int trainer_create(const TrainConfig *c, Trainer **out, Err *e);
 void trainer_free(Trainer *t);
 
-/* linger = 1 keeps the worker serving requests (export) after every run
- * ended, until a stop is requested: what a dashboard wants; 0 ends the
- * worker with the last run (headless). */
-int trainer_start(Trainer *t, int linger, Err *e);
 /* What the export records about the program (strings are copied). */
 void trainer_set_export_info(Trainer *t, const char *version, const char *cmdline);
 /* Checkpoints (SPEC 8), set before trainer_start: the directory (NULL
@@ -48,14 +43,6 @@ void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t
 /* Before trainer_start: run i continues from cks[i] (read from paths[i]).
  * ERR_INPUT naming the file when the data or the model differs. */
 int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e);
-/* Waits for the worker; returns its status (ERR_OK when every run ended
- * DONE, HALTED or stopped, else the error that stopped it, in *e). */
-int trainer_join(Trainer *t, Err *e);
-
-/* What an interface needs: the snapshots it draws and the commands it
- * sends (pause, checkpoint, export, stop; control.h). */
-SnapshotBox *trainer_box(Trainer *t);
-TrainControl *trainer_control(Trainer *t);
 
 /* After trainer_join (or before start) only: */
 int trainer_n_runs(const Trainer *t);
