@@ -125,6 +125,27 @@ run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 
 expect_rc 1 "a checkpoint directory that cannot be made"
 expect_match ERR "manifest/ck" "the directory is named"
 
+# linear's --rank is stored (checkpoint version 2): resuming with another
+# rank is a conflict, with the same one fine; the run beside it takes none
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch linear,simple --rank 3 \
+    --max-steps 30 --eval-every 10 --batch 64 --threads 1 --stop-at 20 \
+    --checkpoint-dir "$TEST_TMP/rank"
+expect_rc 0 "linear of rank 3 stopped at step 20"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --resume "$TEST_TMP/rank/linear.ckpt" --rank 4
+expect_rc 2 "--resume with a conflicting --rank"
+expect_match ERR "^moespec: --rank 4: .*linear.ckpt was trained with 3" "the rank conflict is named"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --resume "$TEST_TMP/rank/simple.ckpt" \
+    --resume "$TEST_TMP/rank/linear.ckpt" --rank 3 --threads 1 --checkpoint-dir "$TEST_TMP/rank2"
+expect_rc 0 "--resume of both runs with the checkpoint's own rank"
+expect_match ERR '^linear: DONE at step 30/30$' "the rank-3 run resumes to the end"
+run_cmd "$MOESPEC" eval "$TEST_TMP/rank/linear.ckpt" --data "$set_dir"
+expect_rc 0 "eval of a rank-3 checkpoint"
+expect_match OUT '^params 320$' "with its rank's parameter count"
+# a version-1 checkpoint (before the rank field) from the moespec of then
+run_cmd "$MOESPEC" eval "$srcdir/tests/fixtures/ckpt_v1_simple.ckpt" --data "$set_dir"
+expect_rc 0 "a version-1 checkpoint is loadable"
+expect_match OUT '^steps 12$' "its run is read whole"
+
 # SIGTERM in headless mode: a checkpoint per run, then 143
 "$MOESPEC" train --headless --data "$set_dir" --arch simple,hybrid --max-steps 100000000 \
     --batch 64 --window 8 --threads 1 --checkpoint-dir "$TEST_TMP/sig" 2>"$TEST_TMP/sig.err" &
