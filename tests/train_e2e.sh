@@ -67,6 +67,11 @@ expect_match ERR '^moespec: run linear: 320 parameters' "rank 3: L x (E R + R D 
 expect_match ERR '^linear: DONE at step 20/20$' "the rank-3 run ends"
 grep -q '^linear,rank,3$' "$out_r/config.csv" && grep -q '^simple,rank,0$' "$out_r/config.csv" \
     && pass "config: linear's rank, none for simple" || fail "config rank 3"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch linear --lookahead 1 --no-layer-id \
+    --max-steps 10 --eval-every 10 --batch 64 --threads 1
+expect_rc 0 "linear with --lookahead 1 and --no-layer-id"
+expect_match ERR '^moespec: run linear: 136 parameters' "--no-layer-id: one shared map, E x (D + 1)"
+expect_match ERR 'samples \(lookahead 1\)' "layer l's state predicts layer l+1"
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch linear --rank 8 --max-steps 5
 expect_rc 2 "a rank not below min(E, D)"
 expect_match ERR "linear rank 8 not in \[1, 7\]" "the refusal names linear and the range"
