@@ -19,7 +19,8 @@
  * Count: M·E·(D+1), or M·(E·R + R·D + E): 2,950,560 at D=2048, E=60,
  * L=24 full rank; 810,912 at R=16.
  *
- * Used only through model.h; this header exists so arch.c can find it.
+ * Used only through model.h and arch.c's table; this header holds the
+ * layout above and declares linear_ops.
  */
 #ifndef MOESPEC_MODELS_LINEAR_H
 #define MOESPEC_MODELS_LINEAR_H
