@@ -1,12 +1,14 @@
 /*
- * bench_train.c: training throughput of the simple predictor (samples/s of
- * full steps: forward, zero_grad, backward, clip + AdamW) on random inputs
- * of a real model's shape (Qwen1.5-MoE-A2.7B: D=2048, E=60, K=4, L=24).
+ * bench_train.c: training throughput of a per-token predictor (simple by
+ * default, or --arch linear; samples/s of full steps: forward, zero_grad,
+ * backward, clip + AdamW) on random inputs of a real model's shape
+ * (Qwen1.5-MoE-A2.7B: D=2048, E=60, K=4, L=24), rows of all layers mixed.
  * bench/bench_train.sh runs it beside the same model in PyTorch; this
  * program is a benchmark, not a test.
  *
  * Usage: bench_train [--dim D] [--experts E] [--top-k K] [--layers L]
  *                    [--batch B] [--steps N] [--warmup N] [--threads T]
+ *                    [--arch simple|linear] [--rank R] [--no-layer-id]
  */
 #include <cblas.h>
 #include <stdio.h>
@@ -22,6 +24,22 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int arg_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], name))
+            return 1;
+    return 0;
+}
+
+static const char *arg_str(int argc, char **argv, const char *name, const char *def)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return def;
 }
 
 static int arg_int(int argc, char **argv, const char *name, int def)
@@ -41,10 +59,17 @@ int main(int argc, char **argv)
     int threads = arg_int(argc, argv, "--threads", 0);
     if (threads > 0)
         openblas_set_num_threads(threads);
-    ModelConfig mc;
-    model_config_default(&mc, ARCH_SIMPLE, D, E, K, L);
-    Model *m = NULL;
+    Arch arch;
     Err e;
+    if (arch_parse(arg_str(argc, argv, "--arch", "simple"), &arch, &e)) {
+        fprintf(stderr, "bench_train: %s\n", e.msg);
+        return 1;
+    }
+    ModelConfig mc;
+    model_config_default(&mc, arch, D, E, K, L);
+    mc.rank = arg_int(argc, argv, "--rank", 0);
+    mc.use_layer_id = !arg_flag(argc, argv, "--no-layer-id");
+    Model *m = NULL;
     if (model_create(&mc, (size_t)B, &m, &e)) {
         fprintf(stderr, "bench_train: %s\n", e.msg);
         return 1;
@@ -72,10 +97,11 @@ int main(int argc, char **argv)
         }
     }
     double secs = now() - t0;
-    printf("moespec simple: %.0f samples/s (D=%d W=%d E=%d B=%d, %d steps in %.3f s, loss %.4f; "
-           "OpenBLAS core %s, %d threads)\n",
-           (double)steps * B / secs, D, mc.W, E, B, steps, secs, loss, openblas_get_corename(),
-           openblas_get_num_threads());
+    printf("moespec %s%s: %.0f samples/s (D=%d W=%d E=%d L=%d rank %d, %zu params, B=%d, %d "
+           "steps in %.3f s, loss %.4f; OpenBLAS core %s, %d threads)\n",
+           arch_name(arch), mc.use_layer_id ? "" : " (no layer id)",
+           (double)steps * B / secs, D, mc.W, E, L, mc.rank, model_param_count(m), B, steps, secs,
+           loss, openblas_get_corename(), openblas_get_num_threads());
     model_free(m);
     free(x);
     free(layer);

@@ -5,19 +5,7 @@
 # refuses another trace set (3), a conflicting value, --arch and a repeated
 # architecture (2); eval prints summary.csv's keys and reproduces the
 # training evaluation; a corrupt checkpoint is exit 3 naming the file;
-# --checkpoint-every; an unwritable checkpoint directory is a runtime failure
-run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 30 \
-    --eval-every 10 --batch 64 --threads 1 --checkpoint-every 10 --checkpoint-dir "$TEST_TMP/every"
-expect_rc 0 "--checkpoint-every 10"
-expect_match ERR "^checkpoint $TEST_TMP/every/simple.ckpt\$" "the checkpoint is reported"
-run_cmd "$MOESPEC" eval "$TEST_TMP/every/simple.ckpt" --data "$set_dir"
-expect_match OUT '^steps 30$' "the last periodic checkpoint is of step 30"
-run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 30 \
-    --batch 64 --threads 1 --stop-at 5 --checkpoint-dir "$set_dir/manifest/ck"
-expect_rc 1 "a checkpoint directory that cannot be made"
-expect_match ERR "manifest/ck" "the directory is named"
-
-# SIGTERM in headless mode writes every run's checkpoint and exits 143.
+# --checkpoint-every; an unwritable checkpoint directory is a runtime failure.
 set -e
 . "$srcdir/tests/lib.sh"
 
@@ -124,6 +112,27 @@ run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 
     --batch 64 --threads 1 --stop-at 5 --checkpoint-dir "$set_dir/manifest/ck"
 expect_rc 1 "a checkpoint directory that cannot be made"
 expect_match ERR "manifest/ck" "the directory is named"
+
+# linear's --rank is stored (checkpoint version 2): resuming with another
+# rank is a conflict, with the same one fine; the run beside it takes none
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch linear,simple --rank 3 \
+    --max-steps 30 --eval-every 10 --batch 64 --threads 1 --stop-at 20 \
+    --checkpoint-dir "$TEST_TMP/rank"
+expect_rc 0 "linear of rank 3 stopped at step 20"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --resume "$TEST_TMP/rank/linear.ckpt" --rank 4
+expect_rc 2 "--resume with a conflicting --rank"
+expect_match ERR "^moespec: --rank 4: .*linear.ckpt was trained with 3" "the rank conflict is named"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --resume "$TEST_TMP/rank/simple.ckpt" \
+    --resume "$TEST_TMP/rank/linear.ckpt" --rank 3 --threads 1 --checkpoint-dir "$TEST_TMP/rank2"
+expect_rc 0 "--resume of both runs with the checkpoint's own rank"
+expect_match ERR '^linear: DONE at step 30/30$' "the rank-3 run resumes to the end"
+run_cmd "$MOESPEC" eval "$TEST_TMP/rank/linear.ckpt" --data "$set_dir"
+expect_rc 0 "eval of a rank-3 checkpoint"
+expect_match OUT '^params 320$' "with its rank's parameter count"
+# a version-1 checkpoint (before the rank field) from the moespec of then
+run_cmd "$MOESPEC" eval "$srcdir/tests/fixtures/ckpt_v1_simple.ckpt" --data "$set_dir"
+expect_rc 0 "a version-1 checkpoint is loadable"
+expect_match OUT '^steps 12$' "its run is read whole"
 
 # SIGTERM and SIGHUP (an ssh drop) in headless mode: a checkpoint per run,
 # then 143 / 129. A SIGHUP ignored here (nohup) stays ignored by moespec,

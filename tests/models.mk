@@ -21,3 +21,13 @@ tests_test_complex_LDADD = src/models/libmodels.a src/nn/libnn.a src/util/libuti
 EXTRA_DIST += tests/fixtures/make_window_fixture.py tests/fixtures/hybrid_layerid.bin \
 	tests/fixtures/hybrid_nolayerid.bin tests/fixtures/complex_layerid.bin \
 	tests/fixtures/complex_nolayerid.bin
+# the linear predictor against PyTorch fixtures (made by
+# tests/fixtures/make_linear_fixture.py), finite differences, the grouped
+# GEMMs against a per-row reference.
+check_PROGRAMS += tests/test_linear
+TESTS += tests/test_linear
+tests_test_linear_SOURCES = tests/test_linear.c
+tests_test_linear_CFLAGS = $(TEST_CFLAGS)
+tests_test_linear_LDADD = src/models/libmodels.a src/nn/libnn.a src/util/libutil.a $(TEST_EXT)
+EXTRA_DIST += tests/fixtures/make_linear_fixture.py tests/fixtures/linear_layerid.bin \
+	tests/fixtures/linear_nolayerid.bin tests/fixtures/linear_rank.bin

@@ -3,7 +3,9 @@
  * every bit of the state, every kind of damage is ERR_INPUT naming the file
  * and a byte offset, a failed write leaves the previous file whole, and a
  * run stopped at --stop-at and resumed ends exactly where an uninterrupted
- * run does (simple and the windowed hybrid), on a small generated set.
+ * run does (simple, linear of rank 3 and the windowed hybrid), on a small
+ * generated set; a version-1 file (before the rank field) written by the
+ * moespec of that time still loads and evaluates.
  */
 #include <math.h>
 #include <signal.h>
@@ -19,6 +21,7 @@
 
 #include "data/checksum.h"
 #include "train/checkpoint.h"
+#include "train/ckpt_eval.h"
 #include "train/trainer.h"
 
 #include "test_train_fixture.h"
@@ -171,9 +174,13 @@ static void test_corruption(void **state)
     p[1] = 'X';
     expect_damage(bad, p, n, 0, "bad magic");
     memcpy(p, orig, n);
-    p[8] = 2;
+    p[8] = 3;
     reseal(p, n);
-    expect_damage(bad, p, n, 8, "version 2");
+    expect_damage(bad, p, n, 8, "version 3; this moespec reads versions 1 to 2");
+    memcpy(p, orig, n);
+    p[8] = 0;
+    reseal(p, n);
+    expect_damage(bad, p, n, 8, "version 0");
     /* a NaN parameter under a valid checksum: the first parameter sits
      * before the three blocks, the history and the checksum */
     memcpy(p, orig, n);
@@ -254,10 +261,11 @@ static void test_failed_write_keeps_previous(void **state)
 
 /* Trains arch uninterrupted, then stopped at stop_at and resumed from its
  * checkpoint, and checks that both end with the same bits and rows. */
-static void resume_case(const Fixture *f, Arch arch, int64_t stop_at)
+static void resume_case(const Fixture *f, Arch arch, int64_t stop_at, int rank)
 {
     TrainConfig c;
     small_config(&c, f->data, arch);
+    c.rank = rank;
     Trainer *whole = make_trainer(&c);
     run_worker(whole);
 
@@ -275,6 +283,8 @@ static void resume_case(const Fixture *f, Arch arch, int64_t stop_at)
     load_ok(path, &ck);
     assert_int_equal(ck.step, stop_at);
     assert_int_equal(ck.planned_steps, 30); /* --stop-at leaves the plan alone */
+    assert_int_equal(ck.mcfg.rank, rank);
+    assert_int_equal(ck.cfg.rank, rank);
     TrainConfig rc = ck.cfg;
     snprintf(rc.data, sizeof rc.data, "%s", f->data);
     Trainer *second = make_trainer(&rc);
@@ -310,13 +320,69 @@ static void resume_case(const Fixture *f, Arch arch, int64_t stop_at)
  * 20) resumes exactly. */
 static void test_exact_resume_simple(void **state)
 {
-    resume_case(*state, ARCH_SIMPLE, 15);
-    resume_case(*state, ARCH_SIMPLE, 20);
+    resume_case(*state, ARCH_SIMPLE, 15, 0);
+    resume_case(*state, ARCH_SIMPLE, 20, 0);
+}
+
+/* Ensure that linear, full rank and rank 3 (the rank stored and restored),
+ * resumes exactly. */
+static void test_exact_resume_linear(void **state)
+{
+    resume_case(*state, ARCH_LINEAR, 15, 0);
+    resume_case(*state, ARCH_LINEAR, 15, 3);
+}
+
+/* Ensure that a version-1 checkpoint (tests/fixtures/ckpt_v1_simple.ckpt:
+ * a 12-step simple run on a set of the fixture's shape, written by moespec
+ * before the rank field existed) loads with rank 0, evaluates, and is
+ * written back as version 2. */
+static void test_version1_loads(void **state)
+{
+    Fixture *f = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s", test_fixture_path("ckpt_v1_simple.ckpt"));
+    Checkpoint ck;
+    load_ok(path, &ck);
+    assert_int_equal(ck.arch, ARCH_SIMPLE);
+    assert_int_equal(ck.mcfg.rank, 0);
+    assert_int_equal(ck.cfg.rank, 0);
+    assert_int_equal(ck.step, 12);
+    assert_int_equal(ck.n_params, 416);
+    assert_int_equal(ck.cfg.batch, 64);
+    assert_true(ck.E == 8 && ck.K == 2 && ck.L == 4 && ck.D == 16); /* the fixture's shape */
+    TrainConfig c = ck.cfg;
+    snprintf(c.data, sizeof c.data, "%s", f->data);
+    c.threads = 1;
+    CkptEval ev;
+    Err e;
+    err_clear(&e);
+    const char *paths[1] = {path};
+    int rc = ckpt_eval_run(&c, 0, &ck, paths, 1, &ev, &e);
+    if (rc)
+        print_error("ckpt_eval_run: %s\n", e.msg);
+    assert_int_equal(rc, 0);
+    const Run *r = &ev.runs[0];
+    assert_int_equal(r->step, 12);
+    assert_true(r->last.n > 0 && r->n_hist > 0);
+    char again[1300];
+    snprintf(again, sizeof again, "%s/v1-again.ckpt", f->dir);
+    assert_int_equal(checkpoint_save(again, r, &ev.cfg, &ev.data, &e), 0);
+    size_t n;
+    unsigned char *p = slurp(again, &n);
+    assert_int_equal(p[8], 2);
+    free(p);
+    Checkpoint ck2;
+    load_ok(again, &ck2);
+    assert_memory_equal(ck2.params, ck.params, ck.n_params * sizeof(float));
+    assert_int_equal(ck2.mcfg.rank, 0);
+    checkpoint_free(&ck2);
+    ckpt_eval_free(&ev);
+    checkpoint_free(&ck);
 }
 
 /* Ensure that the windowed hybrid (future heads, dropout-free) resumes
  * exactly too. */
-static void test_exact_resume_hybrid(void **state) { resume_case(*state, ARCH_HYBRID, 13); }
+static void test_exact_resume_hybrid(void **state) { resume_case(*state, ARCH_HYBRID, 13, 0); }
 
 /* Ensure that a resume on another trace set is ERR_INPUT naming the file. */
 static void test_resume_other_data(void **state)
@@ -401,7 +467,9 @@ int main(void)
         cmocka_unit_test(test_corruption),
         cmocka_unit_test(test_failed_write_keeps_previous),
         cmocka_unit_test(test_exact_resume_simple),
+        cmocka_unit_test(test_exact_resume_linear),
         cmocka_unit_test(test_exact_resume_hybrid),
+        cmocka_unit_test(test_version1_loads),
         cmocka_unit_test(test_resume_other_data),
         cmocka_unit_test(test_stop_with_checkpoints),
     };

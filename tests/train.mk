@@ -19,3 +19,8 @@ tests_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_test_checkpoint_LDADD = $(CORE_LIBS) $(TEST_EXT)
 TESTS += tests/ckpt_e2e.sh
 EXTRA_DIST += tests/ckpt_e2e.sh
+# a version-1 checkpoint (made by moespec before the rank field: a 12-step
+# simple run on `moespec gen --profile demo --experts 8 --top-k 2 --layers 4
+# --dim 16 --seqs 24 --seq-len 32 --dtype f32 --seed 5`, --batch 64
+# --eval-every 5 --threads 1 --stop-at 12)
+EXTRA_DIST += tests/fixtures/ckpt_v1_simple.ckpt

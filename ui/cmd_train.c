@@ -40,7 +40,9 @@ static const char train_usage[] =
     "  --lr X | ARCH=X        learning rate for all runs, or for one (repeatable;\n"
     "                         each architecture's default is listed below)\n"
     "  --width W              base width (default 256; hybrid and complex need a\n"
-    "                         multiple of 4, their attention heads)\n"
+    "                         multiple of 4, their attention heads; linear has none)\n"
+    "  --rank R               linear only: A_l = U_l V_l of rank R, 1 <= R < min(E, D)\n"
+    "                         (default 0: full rank)\n"
     "  --window N             tokens in the windowed models' context (default 32)\n"
     "  --lookahead N          predict the experts of layer l+N (default 0)\n"
     "  --no-layer-id          hide the layer id from the predictors\n"
@@ -79,7 +81,8 @@ enum {
     OPT_DATA = 256, OPT_ARCH, OPT_EPOCHS, OPT_MAX_STEPS, OPT_STOP_AT, OPT_BATCH, OPT_LR,
     OPT_WIDTH, OPT_WINDOW, OPT_LOOKAHEAD, OPT_NO_LAYER_ID, OPT_SEED, OPT_VAL_FRAC,
     OPT_VAL_DATA, OPT_VAL_SAMPLES, OPT_EVAL_EVERY, OPT_SHARDS_PER_GROUP, OPT_THREADS,
-    OPT_HEADLESS, OPT_EXPORT, OPT_CHECKPOINT_DIR, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_LOG
+    OPT_HEADLESS, OPT_EXPORT, OPT_CHECKPOINT_DIR, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_LOG,
+    OPT_RANK
 };
 
 static const struct option train_options[] = {
@@ -91,6 +94,7 @@ static const struct option train_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"lr", required_argument, NULL, OPT_LR},
     {"width", required_argument, NULL, OPT_WIDTH},
+    {"rank", required_argument, NULL, OPT_RANK},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"lookahead", required_argument, NULL, OPT_LOOKAHEAD},
     {"no-layer-id", no_argument, NULL, OPT_NO_LAYER_ID},
@@ -187,6 +191,7 @@ static void note_given(int c, TrainGiven *g)
     case OPT_MAX_STEPS: g->max_steps = 1; break;
     case OPT_BATCH: g->batch = 1; break;
     case OPT_WIDTH: g->width = 1; break;
+    case OPT_RANK: g->rank = 1; break;
     case OPT_WINDOW: g->window = 1; break;
     case OPT_LOOKAHEAD: g->lookahead = 1; break;
     case OPT_NO_LAYER_ID: g->no_layer_id = 1; break;
@@ -216,6 +221,7 @@ static int parse_value(int c, const char *arg, TrainArgs *a)
         return opt_long("--max-steps", arg, 1, 1000000000L, &v) ? -1 : (t->max_steps = v, 0);
     case OPT_BATCH: return opt_long("--batch", arg, 1, 1 << 20, &v) ? -1 : (t->batch = (int)v, 0);
     case OPT_WIDTH: return opt_long("--width", arg, 1, 1 << 16, &v) ? -1 : (t->width = (int)v, 0);
+    case OPT_RANK: return opt_long("--rank", arg, 0, 1 << 16, &v) ? -1 : (t->rank = (int)v, 0);
     case OPT_WINDOW: return opt_long("--window", arg, 1, 4096, &v) ? -1 : (t->window = (int)v, 0);
     case OPT_LOOKAHEAD:
         return opt_long("--lookahead", arg, 0, 4095, &v) ? -1 : (t->lookahead = (int)v, 0);

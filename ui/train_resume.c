@@ -46,6 +46,8 @@ static int cli_conflicts(const TrainConfig *cli, const TrainGiven *g, const Chec
     bad |= conflict_i("--batch", g->batch, cli->batch, c->batch, path);
     bad |= conflict_d("--lr", g->lr[ck->arch], cli->lr[ck->arch], c->lr[ck->arch], path);
     bad |= conflict_i("--width", g->width, cli->width, ck->mcfg.W, path);
+    if (arch_has_rank(ck->arch)) /* the others take no rank: nothing to contradict */
+        bad |= conflict_i("--rank", g->rank, cli->rank, ck->mcfg.rank, path);
     bad |= conflict_i("--window", g->window, cli->window, c->window, path);
     bad |= conflict_i("--lookahead", g->lookahead, cli->lookahead, c->lookahead, path);
     if (g->no_layer_id && c->use_layer_id) {
@@ -129,6 +131,8 @@ int resume_prepare(ResumeSet *rs, const TrainConfig *cli, const TrainGiven *give
         Arch a = rs->ck[i].arch;
         cfg->archs[i] = a;
         cfg->lr[a] = rs->ck[i].cfg.lr[a];
+        if (arch_has_rank(a)) /* the run that takes a rank brings its own */
+            cfg->rank = rs->ck[i].mcfg.rank;
     }
     return 0;
 }

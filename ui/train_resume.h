@@ -15,8 +15,8 @@
 
 /* Which settings the command line gave (1 = given). */
 typedef struct TrainGiven {
-    int arch, epochs, max_steps, batch, lr[ARCH_MAX], width, window, lookahead, no_layer_id,
-        seed, val_frac, val_data, val_samples, eval_every, shards_per_group;
+    int arch, epochs, max_steps, batch, lr[ARCH_MAX], width, rank, window, lookahead,
+        no_layer_id, seed, val_frac, val_data, val_samples, eval_every, shards_per_group;
 } TrainGiven;
 
 typedef struct ResumeSet {

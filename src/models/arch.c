@@ -6,9 +6,13 @@
 
 #include "models/model.h"
 
-extern const ModelOps simple_ops, hybrid_ops, complex_ops;
+extern const ModelOps linear_ops, simple_ops, hybrid_ops, complex_ops;
 
+/* Table order is the default --arch order (SPEC 6: linear, simple, hybrid,
+ * complex); ids are checkpoint values and need not follow it. */
 static const ArchInfo arch_table[] = {
+    {ARCH_LINEAR, "linear", "one affine map per layer, A_l h + b_l (--rank R: A_l = U_l V_l)",
+     "soft-target CE", &linear_ops, 3e-3, 0.0f, 1},
     {ARCH_SIMPLE, "simple", "per-token MLP (D->W, 2 x [W->W, LN, ReLU, dropout], W->E)",
      "soft-target CE", &simple_ops, 1e-3, 0.1f, 1},
     /* SPEC 5 once said 5e-4: its BCEs average over E, so its gradients are
@@ -38,6 +42,12 @@ const char *arch_name(Arch a)
 {
     const ArchInfo *r = arch_info(a);
     return r ? r->name : "unknown";
+}
+
+int arch_has_rank(Arch a)
+{
+    const ArchInfo *r = arch_info(a);
+    return r && r->ops->has_rank;
 }
 
 const char *arch_list_text(char *buf, size_t size, const char *last_sep)

@@ -20,7 +20,7 @@
 
 #include "util/err.h"
 
-typedef enum { ARCH_SIMPLE = 0, ARCH_HYBRID = 1, ARCH_COMPLEX = 2 } Arch;
+typedef enum { ARCH_SIMPLE = 0, ARCH_HYBRID = 1, ARCH_COMPLEX = 2, ARCH_LINEAR = 3 } Arch;
 
 /* Bound for arrays indexed by an Arch id (ids stay below it). */
 #define ARCH_MAX 8
@@ -47,7 +47,10 @@ const ArchInfo *arch_info(Arch a);
 const char *arch_name(Arch a);
 /* Parses a name; ERR_USAGE naming the bad one and the valid ones. */
 int arch_parse(const char *name, Arch *out, Err *e);
-/* "simple, hybrid or complex" into buf (for messages and --help). */
+/* 1 when the architecture takes ModelConfig.rank (--rank; linear only):
+ * the others are built with rank 0 and the trainer gives them none. */
+int arch_has_rank(Arch a);
+/* "linear, simple, hybrid or complex" into buf (for messages and --help). */
 const char *arch_list_text(char *buf, size_t size, const char *last_sep);
 
 #endif

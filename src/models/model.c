@@ -73,6 +73,14 @@ static int config_check(const ModelConfig *c, const ModelOps *ops, size_t max_ba
         return err_set(e, ERR_USAGE, "model: dropout %g not in [0, 1)", (double)c->dropout);
     if (!(c->clip >= 0.0f))
         return err_set(e, ERR_USAGE, "model: clip %g is negative", (double)c->clip);
+    if (c->rank != 0 && !ops->has_rank)
+        return err_set(e, ERR_USAGE, "model: %s has no rank (got %d; --rank is linear's)",
+                       arch_name(c->arch), c->rank);
+    int rmax = (c->E < c->D ? c->E : c->D) - 1;
+    if (c->rank != 0 && (c->rank < 1 || c->rank > rmax))
+        return err_set(e, ERR_USAGE,
+                       "model: %s rank %d not in [1, %d] (R < min(E, D) = %d; 0 is full rank)",
+                       arch_name(c->arch), c->rank, rmax, rmax + 1);
     if (max_batch < 1 || max_batch > (size_t)1 << 24)
         return err_set(e, ERR_USAGE, "model: max batch %zu not in [1, 2^24]", max_batch);
     return ops->windowed ? config_check_windowed(c, ops, max_batch, e) : ERR_OK;

@@ -16,7 +16,7 @@
  * gradients are one flat block sized at create time for max_batch rows.
  * Nothing is allocated after model_create.
  *
- * The Model struct is visible so architecture files (simple.c,
+ * The Model struct is visible so architecture files (linear.c, simple.c,
  * hybrid.c, complex.c) can wire into it; everyone else treats the fields as
  * read-only except through the functions below (a checkpoint restore writes
  * the blocks through model_block and sets rng and adam_step).
@@ -44,7 +44,8 @@ typedef struct ModelConfig {
     int D;            /* hidden size of the input */
     int W;            /* base width (MODEL_DEFAULT_WIDTH for every D, rounded
                          up to the architecture's ops->width_multiple, which
-                         the attention heads need) */
+                         the attention heads need); linear has no width: W is
+                         recorded but changes nothing */
     int E;            /* experts per layer: scores per sample */
     int K;            /* experts in each target set */
     int L;            /* MoE layers: rows of the layer embedding */
@@ -53,6 +54,9 @@ typedef struct ModelConfig {
                          the windowed models take none: must be 0) */
     int window;       /* tokens per window of the windowed models (default
                          32); recorded but unused by the per-token ones */
+    int rank;         /* linear's --rank R: A_l = U_l·V_l, 1 <= R < min(E, D);
+                         0 = full rank. Every other architecture must have 0
+                         (model_create refuses another value) */
     uint64_t seed;    /* initialisation and dropout streams */
     AdamWConfig adamw;
     float clip;       /* global grad-norm limit (1.0); 0 = no clipping */
@@ -67,7 +71,7 @@ size_t model_config_param_count(const ModelConfig *c);
 /* One batch as the trainer hands it over. The arrays are the caller's and
  * must stay valid and unchanged from model_forward until model_backward.
  *
- * Per-token models (simple): n independent rows (samples); valid must be
+ * Per-token models (linear, simple): n independent rows (samples); valid must be
  * NULL or all 1.
  *
  * Windowed models (hybrid, complex): n = n_windows × cfg.window rows; row r
@@ -106,6 +110,7 @@ typedef struct ModelOps {
     int n_aux;         /* auxiliary heads for tokens t+1..t+n_aux (hybrid: 4); its
                           loss needs Batch.aux_targets when > 0 */
     int width_multiple; /* cfg.W must be a multiple of this (attention heads) */
+    int has_rank;      /* takes cfg.rank (linear) */
     size_t (*param_count)(const ModelConfig *c);
     size_t (*act_count)(const ModelConfig *c, size_t max_batch);
     void (*init)(Model *m, Rng *init_rng);

@@ -31,7 +31,9 @@
 #include "util/err.h"
 
 #define CHECKPOINT_MAGIC "MOESPECK"
-#define CHECKPOINT_VERSION 1u
+/* Version 2 added the model's rank after the model configuration; version
+ * 1 files (no rank: 0, full rank) still load. */
+#define CHECKPOINT_VERSION 2u
 #define CHECKPOINT_DEFAULT_DIR "./moespec-checkpoints"
 
 typedef struct Checkpoint {

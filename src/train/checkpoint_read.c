@@ -23,6 +23,7 @@ typedef struct In {
     const char *path;
     Err *e;
     int rc;
+    uint32_t version; /* the file's, once check_frame read it */
 } In;
 
 static int in_fail(In *in, size_t at, const char *what)
@@ -161,6 +162,23 @@ static void get_model_config(In *in, Checkpoint *ck)
     m->adamw.eps = (float)get_real(in, 4, 0.0, 1.0, "eps");
     m->adamw.weight_decay = (float)get_real(in, 4, 0.0, 1e6, "weight_decay");
     m->clip = (float)get_real(in, 4, 0.0, 1e30, "clip");
+    /* version 1 had no rank: every model was full rank */
+    size_t at = in->at;
+    m->rank = in->version >= 2 ? (int)get_int(in, 4, 0, 1 << 16, "rank") : 0;
+    int rmax = (m->E < m->D ? m->E : m->D) - 1;
+    if (!in->rc && m->rank != 0 && (!arch_has_rank(m->arch) || m->rank > rmax)) {
+        char what[120];
+        snprintf(what, sizeof what, "rank %d: the %s model takes %s", m->rank,
+                 arch_name(m->arch), arch_has_rank(m->arch) ? "1 .. min(E, D) - 1" : "none");
+        in_fail(in, at, what);
+    }
+    ck->cfg.rank = m->rank; /* get_settings came first */
+    /* Width 0 in the settings meant "the default", which was D/2 below
+     * D = 512 before it became 256: the model's own width says what it was,
+     * so a run resumed or evaluated from an older checkpoint rebuilds the
+     * same model. */
+    if (ck->cfg.width == 0)
+        ck->cfg.width = m->W;
 }
 
 static void get_data(In *in, Checkpoint *ck)
@@ -319,12 +337,13 @@ static int check_frame(In *in)
         return in_fail(in, 0, "not a moespec checkpoint (bad magic)");
     in->at = 8;
     uint32_t version = get_u32(in);
-    if (!in->rc && version != CHECKPOINT_VERSION) {
+    if (!in->rc && (version < 1 || version > CHECKPOINT_VERSION)) {
         char what[120];
-        snprintf(what, sizeof what, "checkpoint version %u; this moespec reads version %u",
+        snprintf(what, sizeof what, "checkpoint version %u; this moespec reads versions 1 to %u",
                  version, CHECKPOINT_VERSION);
         return in_fail(in, 8, what);
     }
+    in->version = version;
     uint64_t size = get_u64(in);
     if (in->rc)
         return in->rc;
@@ -353,7 +372,7 @@ int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
     int rc = read_whole(path, &buf, &n, e);
     if (rc)
         return rc;
-    In in = {buf, n, 0, path, e, ERR_OK};
+    In in = {buf, n, 0, path, e, ERR_OK, 0};
     if (!check_frame(&in)) {
         ck->arch = (Arch)get_int(&in, 4, 0, ARCH_MAX - 1, "architecture");
         if (!in.rc && !arch_info(ck->arch))
@@ -401,8 +420,8 @@ static int same_model_config(const ModelConfig *a, const ModelConfig *b)
 {
     return a->arch == b->arch && a->D == b->D && a->W == b->W && a->E == b->E && a->K == b->K &&
            a->L == b->L && a->use_layer_id == b->use_layer_id && a->window == b->window &&
-           a->dropout == b->dropout && a->seed == b->seed && a->clip == b->clip &&
-           !memcmp(&a->adamw, &b->adamw, sizeof a->adamw);
+           a->dropout == b->dropout && a->rank == b->rank && a->seed == b->seed &&
+           a->clip == b->clip && !memcmp(&a->adamw, &b->adamw, sizeof a->adamw);
 }
 
 int checkpoint_restore(const Checkpoint *ck, const char *path, Run *r, Err *e)

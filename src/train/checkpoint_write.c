@@ -122,6 +122,7 @@ static void put_model_config(Out *o, const ModelConfig *m)
     put_f32(o, m->adamw.eps);
     put_f32(o, m->adamw.weight_decay);
     put_f32(o, m->clip);
+    put_i32(o, m->rank); /* version 2 */
 }
 
 static void put_data(Out *o, const TrainConfig *c, const TrainData *d)

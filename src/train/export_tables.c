@@ -193,6 +193,7 @@ static void config_run(CsvWriter *w, const TrainConfig *c, const TrainData *d, c
     ROW("batch", "%d", c->batch);
     ROW("lr", "%.9g", r->lr);
     ROW("width", "%d", r->mcfg.W);
+    ROW("rank", "%d", r->mcfg.rank);
     ROW("window", "%d", c->window);
     ROW("lookahead", "%d", c->lookahead);
     ROW("layer_id", "%d", c->use_layer_id);

@@ -30,6 +30,7 @@ int run_create(const TrainConfig *c, const TrainData *d, Arch arch, Run *r, Err 
         r->mcfg.W = c->width;
     r->mcfg.use_layer_id = c->use_layer_id;
     r->mcfg.window = c->window; /* recorded in checkpoints for every architecture */
+    r->mcfg.rank = arch_has_rank(arch) ? c->rank : 0;
     r->mcfg.seed = c->seed;
     r->lr = c->lr[arch];
     int window, n_aux;

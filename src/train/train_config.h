@@ -27,6 +27,8 @@ typedef struct TrainConfig {
     int batch;                     /* samples per step (1024) */
     double lr[ARCH_MAX];           /* per architecture id (the table's defaults) */
     int width;                     /* 0 = each architecture's default (256) */
+    int rank;                      /* linear's --rank R; 0 = full rank (the
+                                      other architectures take none) */
     int window;                    /* windowed models' context (32) */
     int lookahead;                 /* Δ (0) */
     int use_layer_id;              /* 1 unless --no-layer-id */
