@@ -19,6 +19,9 @@ expect_rc 0 "gen a small set"
 checks=$((checks + 1))
 grep -Eq '^router = router.safetensors [0-9]+ [0-9a-f]{16}$' "$T/gen/manifest" \
     && pass "manifest router line" || fail "manifest: $(cat "$T/gen/manifest")"
+checks=$((checks + 1))
+grep -q '^expert_bytes = 17301504$' "$T/gen/manifest" \
+    && pass "gen records the profile's expert size" || fail "manifest: $(cat "$T/gen/manifest")"
 run_cmd "$MOESPEC" info "$T/gen"
 expect_rc 0 "info on the gen set"
 expect_match OUT '^router +yes \(router.safetensors, 3 of 3 layers with bias; source: moespec gen' \
@@ -39,7 +42,7 @@ awk -F, 'NR > 1 && ($13 == "" || $14 == "" || $15 == "") { bad = 1 } END { exit 
 # empty gate cells
 cp -r "$T/gen" "$T/norouter"
 rm "$T/norouter/router.safetensors"
-sed -e '/^router = /d' -e 's/^moespec-traces 2$/moespec-traces 1/' "$T/gen/manifest" \
+sed -e '/^router = /d' -e '/^expert_bytes = /d' -e 's/^moespec-traces 2$/moespec-traces 1/' "$T/gen/manifest" \
     >"$T/norouter/manifest"
 run_cmd "$MOESPEC" train --headless --data "$T/norouter" --arch simple --max-steps 2 --batch 64 \
     --threads 1 --export "$T/x1"

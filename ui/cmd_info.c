@@ -19,8 +19,9 @@
 
 static const char info_usage[] =
     "Usage: moespec info [--csv] DIR\n"
-    "Describe a trace set, verify every shard checksum, and print per-layer\n"
-    "routing statistics (skew, repeat_ratio, affinity, same_id, token_share).\n"
+    "Describe a trace set (and whether it has router matrices), verify every\n"
+    "shard checksum (and the router file's), and print per-layer routing\n"
+    "statistics (skew, repeat_ratio, affinity, same_id, token_share).\n"
     "\n"
     "  --csv        print only the per-layer table, as CSV\n"
     "  -h, --help   show this help and exit\n"

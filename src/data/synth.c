@@ -242,6 +242,7 @@ int synth_write(const SynthConfig *cfg, uint64_t seed, const char *dir,
     rc = synth_model_create(cfg, seed, &m, e);
     if (!rc && m->D > 0)
         rc = write_router(m, w, e);
+    tracewriter_set_expert_bytes(w, (uint64_t)llround(cfg->expert_mb * 1e6));
     if (!rc)
         rc = synth_seq_alloc(m, 1, &seq, e);
     for (int64_t i = 0; i < cfg->seqs && !rc; i++) {
