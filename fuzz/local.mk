@@ -1,7 +1,8 @@
 # fuzz: libFuzzer targets (built only with --enable-fuzz and CC=clang); owned by the data module
 #
 #   ./configure --enable-fuzz CC=clang && make fuzz
-#   fuzz/fuzz_shard -max_total_time=300 tests/corpus/shard    (or fuzz/fuzz_csv ... csv)
+#   fuzz/fuzz_shard -max_total_time=300 tests/corpus/shard    (or fuzz/fuzz_csv ... csv,
+#   fuzz/fuzz_router ... router)
 #
 # The library sources a target exercises are compiled into it, so they carry
 # libFuzzer's coverage instrumentation and the sanitizers. fuzz/replay.c
@@ -9,12 +10,13 @@
 # (tests/data.mk), built with the normal compiler.
 FUZZ_DATA_SOURCES = src/data/checksum.c src/data/f16.c src/data/shard.c \
 	src/data/shard_verify.c src/data/manifest.c src/data/traceset_read.c \
-	src/data/traceset_write.c src/data/csv_rows.c src/data/csv_import.c src/util/err.c
+	src/data/traceset_write.c src/data/csv_rows.c src/data/csv_import.c src/data/router.c \
+	src/util/atomic_file.c src/util/err.c src/util/text.c src/util/rng.c
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 EXTRA_DIST += fuzz/README
 if ENABLE_FUZZ
-EXTRA_PROGRAMS += fuzz/fuzz_shard fuzz/fuzz_csv
-CLEANFILES += fuzz/fuzz_shard fuzz/fuzz_csv
+EXTRA_PROGRAMS += fuzz/fuzz_shard fuzz/fuzz_csv fuzz/fuzz_router
+CLEANFILES += fuzz/fuzz_shard fuzz/fuzz_csv fuzz/fuzz_router
 fuzz_fuzz_shard_SOURCES = fuzz/fuzz_shard.c $(FUZZ_DATA_SOURCES)
 fuzz_fuzz_shard_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_shard_LDFLAGS = $(FUZZ_FLAGS)
@@ -23,7 +25,11 @@ fuzz_fuzz_csv_SOURCES = fuzz/fuzz_csv.c $(FUZZ_DATA_SOURCES)
 fuzz_fuzz_csv_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
 fuzz_fuzz_csv_LDFLAGS = $(FUZZ_FLAGS)
 fuzz_fuzz_csv_LDADD = $(EXT_LIBS)
-fuzz: fuzz/fuzz_shard fuzz/fuzz_csv
+fuzz_fuzz_router_SOURCES = fuzz/fuzz_router.c $(FUZZ_DATA_SOURCES)
+fuzz_fuzz_router_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS)
+fuzz_fuzz_router_LDFLAGS = $(FUZZ_FLAGS)
+fuzz_fuzz_router_LDADD = $(EXT_LIBS)
+fuzz: fuzz/fuzz_shard fuzz/fuzz_csv fuzz/fuzz_router
 else
 fuzz:
 	@echo "make fuzz: configure with --enable-fuzz CC=clang (needs clang and libclang-rt-14-dev)" >&2; exit 2

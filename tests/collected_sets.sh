@@ -43,6 +43,9 @@ for s in range(5):
     ex = np.stack([rng.permutation(8)[:2] for _ in range(T * 3)]).reshape(T, 3, 2)
     w.add(ex, weights=rng.random((T, 3, 2)), hidden=rng.standard_normal((T, 3, 6)),
           tokens=rng.integers(0, 100, T))
+w.set_router([rng.standard_normal((8, 6)) for _ in range(3)], [rng.standard_normal(8), None, None],
+             source="collected_sets.sh")
+w.expert_bytes = 4096
 w.close()
 PY
     expect_rc 0 "the Python writer (pure-Python checksum path)"
@@ -50,6 +53,9 @@ PY
     expect_rc 0 "moespec verifies the Python writer's set"
     expect_match OUT "^shards +2$" "several shards"
     expect_match OUT "^hidden point +layer-input$" "hidden point kept"
+    expect_match OUT '^router +yes \(router.safetensors, 1 of 3 layers with bias; source: collected_sets.sh\)$' \
+        "the Python writer's router matrices"
+    expect_match OUT "^expert bytes +4096$" "the Python writer's expert_bytes"
 else
     echo "skip: /usr/bin/python3 with numpy not found; Python writer not exercised"
 fi

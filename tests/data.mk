@@ -39,4 +39,18 @@ tests_test_fuzz_replay_shard_LDADD = src/data/libdata.a src/util/libutil.a $(EXT
 tests_test_fuzz_replay_csv_SOURCES = fuzz/replay.c fuzz/fuzz_csv.c
 tests_test_fuzz_replay_csv_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"csv"'
 tests_test_fuzz_replay_csv_LDADD = src/data/libdata.a src/util/libutil.a $(EXT_LIBS)
+check_PROGRAMS += tests/test_fuzz_replay_router
+TESTS += tests/test_fuzz_replay_router
+tests_test_fuzz_replay_router_SOURCES = fuzz/replay.c fuzz/fuzz_router.c
+tests_test_fuzz_replay_router_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"router"'
+tests_test_fuzz_replay_router_LDADD = src/data/libdata.a src/util/libutil.a $(EXT_LIBS)
+EXTRA_DIST += tests/fixtures/make_router_corpus.py
+
+# The router reader and its place in a trace set.
+check_PROGRAMS += tests/test_router
+TESTS += tests/test_router tests/router_cli.sh
+EXTRA_DIST += tests/router_cli.sh
+tests_test_router_SOURCES = tests/test_router.c tests/traceset_ref.c
+tests_test_router_CFLAGS = $(TEST_CFLAGS)
+tests_test_router_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
 EXTRA_DIST += tests/corpus

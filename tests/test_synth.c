@@ -230,6 +230,7 @@ static void assert_same_config(const SynthConfig *a, const SynthConfig *b)
     SAME_FIELD(topic_mid); SAME_FIELD(ctx_edge); SAME_FIELD(ctx_mid); SAME_FIELD(noise0);
     SAME_FIELD(step_noise); SAME_FIELD(router_corr); SAME_FIELD(skew_edge);
     SAME_FIELD(skew_mid); SAME_FIELD(gate_scale); SAME_FIELD(nuisance);
+    SAME_FIELD(expert_mb);
 }
 
 /* Ensure that every data/profiles/NAME.conf parses to its built-in profile. */

@@ -321,8 +321,27 @@ static void test_manifest_parse(void **state)
     assert_int_equal(back.n_shards, 1);
     assert_true(back.shards[0].checksum == sh.checksum);
     manifest_free(&back);
+    /* version 2: the optional router and expert_bytes lines round-trip */
+    m.has_router = 1;
+    m.router_bytes = 80;
+    m.router_checksum = UINT64_C(0xfedcba9876543210);
+    m.expert_bytes = 12345;
+    char text2[2048];
+    f = fmemopen(text2, sizeof text2, "w");
+    assert_int_equal(manifest_write(f, &m), 0);
+    long n2 = ftell(f);
+    fclose(f);
+    assert_non_null(strstr(text2, "moespec-traces 2\n"));
+    assert_int_equal(manifest_parse(text2, (size_t)n2, "M", &back, &e), 0);
+    assert_int_equal(back.has_router, 1);
+    assert_true(back.router_bytes == 80 && back.router_checksum == m.router_checksum);
+    assert_true(back.expert_bytes == 12345);
+    manifest_free(&back);
     static const struct { const char *from, *to, *msg; } bad[] = {
-        {"moespec-traces 1", "moespec-traces 2", "M:1: manifest version '2'"},
+        {"moespec-traces 1", "moespec-traces 3", "M:1: manifest version '3'"},
+        {"shards = 1", "shards = 1\nrouter = router.safetensors 80 0123456789abcdef",
+         "M:13: unknown key 'router'"}, /* version 1 has no router line */
+        {"shards = 1", "shards = 1\nexpert_bytes = 7", "M:13: unknown key 'expert_bytes'"},
         {"moespec-traces 1", "hello", "M:1: bad magic"},
         {"E = 12", "E = 12\nE = 12", "M:3: E given twice (line 2)"},
         {"E = 12", "F = 12", "M:2: unknown key 'F'"},

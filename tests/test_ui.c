@@ -442,6 +442,30 @@ static void test_render_layouts(void **state)
     snapshot_buf_free(&sb);
 }
 
+/* Ensure that the gate baseline shows in the hit@k and coverage panels
+ * exactly when the snapshot has it (a set with router matrices). */
+static void test_render_gate(void **state)
+{
+    (void)state;
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
+    for (int gate = 0; gate < 2; gate++) {
+        s->has_gate = gate;
+        for (int k = 1; k <= s->E; k++)
+            for (int w = 0; w < 3; w++)
+                snap_baseline_mut(s, SNAP_GATE, (SnapRate)w)[k - 1] = gate ? 0.987 : 0.0;
+        Canvas c;
+        DashView v;
+        dash_view_init(&v, &glyphs_unicode, 1, s->K);
+        render(&c, s, &v, 120, 40);
+        assert_int_equal(has_text(&c, "gate g)"), gate);   /* the hit@k title's legend */
+        assert_int_equal(has_text(&c, "gate .987/.987"), gate); /* the coverage read-out */
+        canvas_free(&c);
+        dash_view_free(&v);
+    }
+    snapshot_buf_free(&sb);
+}
+
 /* Ensure that under ASCII glyphs nothing but ASCII reaches the screen, in
  * the main view, the compare view and the help. */
 static void test_render_ascii(void **state)
@@ -601,7 +625,7 @@ int main(void)
         cmocka_unit_test(test_key_table_complete),
         cmocka_unit_test(test_keys_dispatch),
         cmocka_unit_test(test_keys_interrupt),
-        cmocka_unit_test(test_render_layouts),
+        cmocka_unit_test(test_render_layouts), cmocka_unit_test(test_render_gate),
         cmocka_unit_test(test_render_ascii),
         cmocka_unit_test(test_render_help_compare),
         cmocka_unit_test(test_render_states),

@@ -33,7 +33,7 @@ check_header() {
 }
 check_header summary.csv "run,arch,params,steps,samples_per_s,hit1,hit5,hit10,hit15,hit20,recall_2,cover_2,cover_4,exact,val_ce,val_loss,best_recall_2,best_step"
 check_header metrics.csv "run,arch,step,epoch,samples,train_loss,val_loss,val_ce,hit1,hit5,hit10,hit15,hit20,recall_2,cover_2,cover_4,exact,lr,samples_per_s,wall_s"
-check_header coverage.csv "run,arch,k,cover,recall,hit,chance_cover,chance_recall,chance_hit,freq_cover,freq_recall,freq_hit"
+check_header coverage.csv "run,arch,k,cover,recall,hit,chance_cover,chance_recall,chance_hit,freq_cover,freq_recall,freq_hit,gate_cover,gate_recall,gate_hit"
 check_header layers.csv "run,arch,layer,recall_2,cover_4"
 check_header experts.csv "run,arch,layer,expert,needed,predicted,recall_2"
 check_header confusion-linear.csv "layer,true,p0,p1,p2,p3,p4,p5,p6,p7"
@@ -44,8 +44,9 @@ check_header future.csv "run,arch,offset,hit1,recall_2,cover_2"
 check_header config.csv "run,key,value"
 
 rows() { tail -n +2 "$out/$1" | wc -l; }
-[ "$(rows summary.csv)" -eq 7 ] && pass "summary: four runs + 3 baselines" || fail "summary rows: $(rows summary.csv)"
-cut -d, -f1 "$out/summary.csv" | tr '\n' ' ' | grep -q "^run linear simple hybrid complex chance frequency repeat $" \
+# gen writes the simulated routers, so the gate baseline is there too
+[ "$(rows summary.csv)" -eq 8 ] && pass "summary: four runs + 4 baselines" || fail "summary rows: $(rows summary.csv)"
+cut -d, -f1 "$out/summary.csv" | tr '\n' ' ' | grep -q "^run linear simple hybrid complex chance frequency repeat gate $" \
     && pass "summary row names" || fail "summary rows: $(cut -d, -f1 "$out/summary.csv")"
 [ "$(rows coverage.csv)" -eq 32 ] && pass "coverage: k = 1..E per run" || fail "coverage rows: $(rows coverage.csv)"
 [ "$(rows layers.csv)" -eq 16 ] && pass "layers: one row per layer per run" || fail "layers rows"

@@ -111,6 +111,30 @@ def num_experts(config):
     raise SystemExit("collect_traces.py: the config names no expert count")
 
 
+def router_matrices(layers, E, D):
+    """(weights [L] of [E][D], biases [L] of [E] or None) of the MoE layers'
+    routers, or None when a router is not a plain [E, D] matrix."""
+    W, B = [], []
+    for _, gate, _ in layers:
+        w = getattr(gate, "weight", None)
+        if w is None or tuple(w.shape) != (E, D):
+            return None
+        W.append(w.detach().float().cpu().numpy())
+        b = getattr(gate, "bias", None)
+        B.append(None if b is None else b.detach().float().cpu().numpy())
+    return W, B
+
+
+def expert_bytes(config):
+    """gate, up and down projections of one routed expert in the checkpoint's
+    dtype (2 bytes unless the config says float32), or 0 when unknown."""
+    inter = getattr(config, "moe_intermediate_size", None) or getattr(
+        config, "intermediate_size", None)
+    dtype = str(getattr(config, "torch_dtype", None) or getattr(config, "dtype", "") or "")
+    size = 4 if "float32" in dtype else 2
+    return 3 * int(config.hidden_size) * int(inter) * size if inter else 0
+
+
 class Recorder:
     """Forward hooks that keep one sequence's routing and hidden states."""
 
@@ -214,8 +238,17 @@ def main():
     D = model.config.hidden_size
     out = moespec_traces.TraceSetWriter(args.output, E, K, L, D, point=args.hidden_point,
                                         dtype=args.dtype, shard_mb=args.shard_mb)
+    out.expert_bytes = expert_bytes(model.config)
     n = 0
     try:
+        routers = router_matrices(rec.layers, E, D)
+        if routers is not None:
+            out.set_router(routers[0], routers[1],
+                           source="collect_traces.py: %s (%s)" % (args.model or "tiny " + args.tiny,
+                                                                  model.config.model_type))
+        else:
+            print("collect_traces: the routers are not plain [E, D] matrices; "
+                  "no router.safetensors", file=sys.stderr)
         with torch.no_grad():
             for ids in sequences(args, tokenizer, model.config.vocab_size):
                 model(torch.tensor([ids], device=args.device))

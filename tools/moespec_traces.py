@@ -7,8 +7,13 @@ check this file. Needs numpy only; uses the `xxhash` package when present (the
 shard checksum equals XXH64 with seed 0 for the shard sizes written here,
 always a multiple of 64 bytes), else a pure-Python fallback.
 
+set_router() adds router.safetensors (the model's router matrices, F32, with
+__metadata__ naming the source) and expert_bytes records one expert's size;
+either makes the manifest version 2.
+
 Not here: running a model (collect_traces.py).
 """
+import json
 import os
 import shutil
 import struct
@@ -95,6 +100,41 @@ class TraceSetWriter:
         self.shards = []         # (name, seqs, tokens, bytes, checksum)
         self.n_seqs = 0
         self.n_tokens = 0
+        self.router = None       # (bytes, checksum) of router.safetensors
+        self.expert_bytes = 0    # one expert's weights in bytes, 0 = unknown
+
+    def set_router(self, weights, biases=None, source=""):
+        """weights: L arrays [E][D]; biases: None or L arrays [E] (None
+        entries allowed). Written as F32 safetensors, tensors
+        layers.N.router.weight / .bias."""
+        header, blobs, at = {"__metadata__": {"source": str(source)}}, [], 0
+        if len(weights) != self.L:
+            raise ValueError("router: %d weight matrices for %d layers" % (len(weights), self.L))
+        for n in range(self.L):
+            parts = [("weight", weights[n], (self.E, self.D))]
+            if biases is not None and biases[n] is not None:
+                parts.append(("bias", biases[n], (self.E,)))
+            for what, a, shape in parts:
+                a = np.asarray(a, dtype="<f4")
+                if a.shape != shape or not np.isfinite(a).all():
+                    raise ValueError("router: layers.%d.router.%s must be finite %s, not %s"
+                                     % (n, what, list(shape), list(a.shape)))
+                blob = a.tobytes()
+                header["layers.%d.router.%s" % (n, what)] = {
+                    "dtype": "F32", "shape": list(shape), "data_offsets": [at, at + len(blob)]}
+                blobs.append(blob)
+                at += len(blob)
+        # the header is padded with spaces so that the file is a multiple of
+        # 64 bytes, the lengths checksum() handles (8-aligned data whenever
+        # the data size is a multiple of 8)
+        h = json.dumps(header, separators=(",", ":")).encode()
+        h += b" " * (-(8 + len(h) + at) % 64)
+        data = struct.pack("<Q", len(h)) + h + b"".join(blobs)
+        with open(os.path.join(self.tmp, "router.safetensors"), "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        self.router = (len(data), checksum(data))
 
     def _seq_bytes(self, T):
         elt = 2 if self.dtype == "f16" else 4
@@ -168,13 +208,18 @@ class TraceSetWriter:
         if not self.shards:
             self.abort()
             raise ValueError("no sequences were added")
-        lines = ["moespec-traces 1", "E = %d" % self.E, "K = %d" % self.K, "L = %d" % self.L,
+        v2 = self.router is not None or self.expert_bytes > 0
+        lines = ["moespec-traces %d" % (2 if v2 else 1), "E = %d" % self.E, "K = %d" % self.K, "L = %d" % self.L,
                  "D = %d" % self.D, "hidden_point = %s" % self.point, "dtype = %s" % self.dtype,
                  "weights = %s" % ("yes" if self.weights else "no"),
                  "token_ids = %s" % ("yes" if self.tokens else "no"),
                  "sequences = %d" % self.n_seqs, "tokens = %d" % self.n_tokens,
-                 "shards = %d" % len(self.shards),
-                 "# shard = FILE SEQUENCES TOKENS BYTES CHECKSUM"]
+                 "shards = %d" % len(self.shards)]
+        if self.expert_bytes > 0:
+            lines.append("expert_bytes = %d" % self.expert_bytes)
+        if self.router is not None:
+            lines.append("router = router.safetensors %d %016x" % self.router)
+        lines.append("# shard = FILE SEQUENCES TOKENS BYTES CHECKSUM")
         lines += ["shard = %s %d %d %d %016x" % s for s in self.shards]
         with open(os.path.join(self.tmp, "manifest"), "w") as f:
             f.write("\n".join(lines) + "\n")

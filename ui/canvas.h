@@ -40,6 +40,7 @@ typedef enum Role {
     ROLE_SERIES0, ROLE_SERIES1, ROLE_SERIES2, ROLE_SERIES3, ROLE_SERIES4,
     ROLE_CHANCE,     /* chance-level lines */
     ROLE_FREQ,       /* frequency-baseline lines */
+    ROLE_GATE,       /* gate-baseline lines (sets with router matrices) */
     ROLE_CURSOR,     /* the k cursor */
     ROLE_HEAT,       /* first of HEAT_LEVELS^2 heat roles, see canvas_heat_role */
     ROLE_COUNT = ROLE_HEAT + HEAT_LEVELS * HEAT_LEVELS

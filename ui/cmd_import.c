@@ -3,8 +3,12 @@
  * a trace set. Options and exit statuses here; the parsing, checking and
  * writing are src/data/csv_import.c.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -12,12 +16,17 @@
 #include "opts.h"
 
 static const char import_usage[] =
-    "Usage: moespec import --experts E [--hidden-point P] FILE.csv... -o DIR\n"
+    "Usage: moespec import --experts E [--hidden-point P] [--router FILE]\n"
+    "                      [--expert-mb X] FILE.csv... -o DIR\n"
     "Convert CSV routing traces into a trace set (moespec-traces(5)).\n"
     "\n"
     "  --experts E          experts per MoE layer; ids must lie in [0, E)\n"
     "  --hidden-point P     where the h columns were taken: router-input,\n"
     "                       layer-input or unknown (default unknown)\n"
+    "  --router FILE        the model's router matrices (safetensors, tensors\n"
+    "                       layers.N.router.weight [E, D] and .bias [E]); checked\n"
+    "                       against the set's E, L, D and copied in\n"
+    "  --expert-mb X        size of one expert's weights in MB (10^6 bytes)\n"
     "  -o, --output DIR     the trace set to create (absent or empty)\n"
     "  -h, --help           show this help and exit\n"
     "\n"
@@ -25,11 +34,13 @@ static const char import_usage[] =
     "(required), w0..w{K-1}, h0..h{D-1}. Several files are read as one set.\n"
     "Errors name FILE:LINE:COLUMN and exit 3 with nothing written.\n";
 
-enum { OPT_EXPERTS = 256, OPT_HIDDEN_POINT };
+enum { OPT_EXPERTS = 256, OPT_HIDDEN_POINT, OPT_ROUTER, OPT_EXPERT_MB };
 
 static const struct option import_options[] = {
     {"experts", required_argument, NULL, OPT_EXPERTS},
     {"hidden-point", required_argument, NULL, OPT_HIDDEN_POINT},
+    {"router", required_argument, NULL, OPT_ROUTER},
+    {"expert-mb", required_argument, NULL, OPT_EXPERT_MB},
     {"output", required_argument, NULL, 'o'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -39,7 +50,8 @@ int cmd_import(int argc, char **argv)
 {
     long experts = -1;
     HiddenPoint point = HIDDEN_UNKNOWN;
-    const char *out = NULL;
+    const char *out = NULL, *router = NULL;
+    double expert_mb = 0.0;
     char what[300];
     int c;
     opterr = 0;
@@ -60,6 +72,20 @@ int cmd_import(int argc, char **argv)
                 return opt_usage_error("import", what);
             }
             break;
+        case OPT_ROUTER:
+            router = optarg;
+            break;
+        case OPT_EXPERT_MB: {
+            char *end;
+            errno = 0;
+            expert_mb = strtod(optarg, &end);
+            if (errno || end == optarg || *end || !(expert_mb > 0.0 && expert_mb < 1e9)) {
+                snprintf(what, sizeof what, "--expert-mb: '%s' is not a size in MB "
+                         "(0 < X < 1e9)", optarg);
+                return opt_usage_error("import", what);
+            }
+            break;
+        }
         case 'o':
             out = optarg;
             break;
@@ -77,8 +103,15 @@ int cmd_import(int argc, char **argv)
     if (optind >= argc)
         return opt_usage_error("import", "no FILE.csv given");
     Err e = {0};
-    int rc = csv_import((const char *const *)(argv + optind), argc - optind, (int)experts, point,
-                        out, &e);
+    CsvImport *ci = NULL;
+    int rc = csvimp_new((int)experts, &ci, &e);
+    for (int i = optind; !rc && i < argc; i++)
+        rc = csvimp_feed_file(ci, argv[i], &e);
+    if (!rc) {
+        csvimp_set_extras(ci, router, (uint64_t)llround(expert_mb * 1e6));
+        rc = csvimp_write(ci, point, out, &e);
+    }
+    csvimp_free(ci);
     if (rc)
         return opt_report(&e);
     fprintf(stderr, "moespec: import: wrote %s\n", out);

@@ -19,8 +19,9 @@
 
 static const char info_usage[] =
     "Usage: moespec info [--csv] DIR\n"
-    "Describe a trace set, verify every shard checksum, and print per-layer\n"
-    "routing statistics (skew, repeat_ratio, affinity, same_id, token_share).\n"
+    "Describe a trace set (and whether it has router matrices), verify every\n"
+    "shard checksum (and the router file's), and print per-layer routing\n"
+    "statistics (skew, repeat_ratio, affinity, same_id, token_share).\n"
     "\n"
     "  --csv        print only the per-layer table, as CSV\n"
     "  -h, --help   show this help and exit\n"
@@ -33,7 +34,7 @@ static const struct option info_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void print_summary(const TraceSet *ts)
+static void print_summary(const TraceSet *ts, const Router *router)
 {
     const TraceHeader *h = traceset_header(ts);
     printf("trace set      %s\n", traceset_path(ts));
@@ -50,6 +51,14 @@ static void print_summary(const TraceSet *ts)
     printf("samples        %lld\n", (long long)traceset_n_tokens(ts) * h->L);
     printf("bytes          %llu\n", (unsigned long long)traceset_bytes(ts));
     printf("shards         %d\n", traceset_n_shards(ts));
+    if (traceset_expert_bytes(ts))
+        printf("expert bytes   %llu\n", (unsigned long long)traceset_expert_bytes(ts));
+    if (router)
+        printf("router         yes (%s, %d of %d layers with bias; source: %s)\n",
+               ROUTER_FILE_NAME, router->n_bias, router->L,
+               router->source[0] ? router->source : "not named");
+    else
+        printf("router         no\n");
     printf("checksums      verified\n");
 }
 
@@ -103,23 +112,27 @@ static int info_run(const char *dir, int csv)
 {
     TraceSet *ts = NULL;
     LayerStats *st = NULL;
+    Router router = {0};
     Err e = {0};
     /* one shard mapped at a time: info reads sets larger than memory */
     int rc = traceset_open(dir, 1, &ts, &e);
     if (!rc)
         rc = traceset_verify_all(ts, &e);
+    if (!rc && traceset_has_router(ts))
+        rc = traceset_load_router(ts, &router, &e); /* verifies its checksum too */
     if (!rc && !(st = calloc((size_t)traceset_header(ts)->L, sizeof *st)))
         rc = err_set(&e, ERR_RUNTIME, "%s: out of memory", dir);
     if (!rc)
         rc = routestats_compute(ts, st, &e);
     if (!rc) {
         if (!csv)
-            print_summary(ts);
+            print_summary(ts, traceset_has_router(ts) ? &router : NULL);
         print_layers(st, traceset_header(ts)->L, csv);
         if (fflush(stdout) || ferror(stdout))
             rc = err_set(&e, ERR_RUNTIME, "standard output: write error");
     }
     free(st);
+    router_free(&router);
     traceset_close(ts);
     return rc ? opt_report(&e) : 0;
 }

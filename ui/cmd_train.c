@@ -312,6 +312,11 @@ static void print_start(const Trainer *t, FILE *out)
     metrics_summary(&d->base_repeat, &s);
     fprintf(out, "moespec: baseline repeat: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
             s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
+    if (d->has_gate) {
+        metrics_summary(&d->base_gate, &s);
+        fprintf(out, "moespec: baseline gate: hit1 %.4f recall_%d %.4f cover_%d %.4f\n",
+                s.hit1, d->h.K, s.recall_K, d->h.K, s.cover_K);
+    }
     for (int i = 0; i < trainer_n_runs(t); i++) {
         const Run *r = trainer_run(t, i);
         fprintf(out, "moespec: run %s: %zu parameters, %lld steps planned, lr %g, batch %d, "

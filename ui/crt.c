@@ -43,6 +43,7 @@ static const RoleStyle role_styles[ROLE_HEAT] = {
     [ROLE_SERIES4] = {COLOR_RED, -1, A_NORMAL, A_NORMAL},
     [ROLE_CHANCE] = {-1, -1, A_DIM, A_DIM},
     [ROLE_FREQ] = {COLOR_BLUE, -1, A_BOLD, A_NORMAL},
+    [ROLE_GATE] = {COLOR_MAGENTA, -1, A_BOLD, A_UNDERLINE},
     [ROLE_CURSOR] = {COLOR_WHITE, -1, A_BOLD, A_BOLD},
 };
 

@@ -1,7 +1,8 @@
 /*
  * panel_coverage.c: coverage vs k at the latest evaluation (SPEC 3): cover@k,
  * recall@k and hit@k for k = 1..E, with the chance (sparse dots) and
- * frequency-baseline (dots) curves of cover and recall, and a k cursor
+ * frequency-baseline (dots) curves of cover and recall, the gate baseline's
+ * (dots in its own colour) when the set has router matrices, and a k cursor
  * (left/right keys) whose values are read off above the chart together
  * with the memory share k/E (the experts kept resident).
  */
@@ -53,8 +54,14 @@ static int readout(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
         x += canvas_printf(c, x, y, in.w, ROLE_CHANCE, "chance cover %.3f recall %.3f",
                            snap_baseline(s, SNAP_CHANCE, SNAP_COVER)[i], snap_baseline(s, SNAP_CHANCE, SNAP_RECALL)[i]);
         x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_NORMAL, " %s ", v->g->sep);
-        canvas_printf(c, x, y, in.x + in.w - x, ROLE_FREQ, "freq cover %.3f recall %.3f",
+        x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_FREQ, "freq cover %.3f recall %.3f",
                       snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER)[i], snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL)[i]);
+        if (s->has_gate && in.w >= 98) {
+            x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_NORMAL, " %s ", v->g->sep);
+            canvas_printf(c, x, y, in.x + in.w - x, ROLE_GATE, "gate cover %.3f recall %.3f",
+                          snap_baseline(s, SNAP_GATE, SNAP_COVER)[i],
+                          snap_baseline(s, SNAP_GATE, SNAP_RECALL)[i]);
+        }
         return 2;
     }
     short_share(a, sizeof a, snap_baseline(s, SNAP_CHANCE, SNAP_COVER)[i]);
@@ -63,7 +70,13 @@ static int readout(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
     short_share(e, sizeof e, snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL)[i]);
     x += canvas_printf(c, x, y, in.w, ROLE_CHANCE, "chance %s/%s ", a, b);
     x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_FREQ, "freq %s/%s ", d, e);
-    canvas_text(c, x, y, in.x + in.w - x, ROLE_DIM, "(cover/recall)", NULL);
+    if (s->has_gate) {
+        short_share(a, sizeof a, snap_baseline(s, SNAP_GATE, SNAP_COVER)[i]);
+        short_share(b, sizeof b, snap_baseline(s, SNAP_GATE, SNAP_RECALL)[i]);
+        x += canvas_printf(c, x, y, in.x + in.w - x, ROLE_GATE, "gate %s/%s ", a, b);
+    }
+    if (in.x + in.w - x >= 14) /* the hint whole or not at all */
+        canvas_text(c, x, y, in.x + in.w - x, ROLE_DIM, "(cover/recall)", NULL);
     return 2;
 }
 
@@ -93,11 +106,18 @@ void panel_coverage_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
         {x, snap_baseline(s, SNAP_CHANCE, SNAP_RECALL), E, ROLE_CHANCE, LINE_SPARSE, '.'},
         {x, snap_baseline(s, SNAP_FREQUENCY, SNAP_COVER), E, ROLE_FREQ, LINE_DOTTED, ':'},
         {x, snap_baseline(s, SNAP_FREQUENCY, SNAP_RECALL), E, ROLE_FREQ, LINE_DOTTED, ':'},
+        {x, snap_baseline(s, SNAP_GATE, SNAP_COVER), E, ROLE_GATE, LINE_DOTTED, 'g'},
+        {x, snap_baseline(s, SNAP_GATE, SNAP_RECALL), E, ROLE_GATE, LINE_DOTTED, 'g'},
         {x, snap_rate(rs, SNAP_HIT), E, ROLE_SERIES2, LINE_SOLID, 'o'},
         {x, snap_rate(rs, SNAP_RECALL), E, ROLE_SERIES1, LINE_SOLID, '+'},
         {x, snap_rate(rs, SNAP_COVER), E, ROLE_SERIES0, LINE_SOLID, '*'},
     };
+    int ns = (int)(sizeof series / sizeof series[0]);
+    if (!s->has_gate) { /* drop the two gate curves */
+        memmove(&series[4], &series[6], (size_t)(ns - 6) * sizeof series[0]);
+        ns -= 2;
+    }
     Rect plot = chart_frame(c, (Rect){in.x, in.y + used, in.w, in.h - used}, &ax, "k", v->g);
-    chart_lines(c, plot, series, (int)(sizeof series / sizeof series[0]), &ax, v->g);
+    chart_lines(c, plot, series, ns, &ax, v->g);
     chart_cursor(c, plot, v->k, &ax, ROLE_CURSOR, v->g);
 }

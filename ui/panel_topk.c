@@ -1,7 +1,8 @@
 /*
  * panel_topk.c: hit@1/5/10/15/20 over training (SPEC 3 "dashboard
  * curves"), with the chance level (sparse dots) and the frequency baseline
- * (dots) of each k as horizontal lines, and a legend of the latest values.
+ * (dots) of each k as horizontal lines (and the gate baseline, when the
+ * set has router matrices), and a legend of the latest values.
  * k > E reads as k = E.
  */
 #include "panels.h"
@@ -45,11 +46,15 @@ static void short_share(char *buf, size_t size, double v, int digits)
         memmove(buf, buf + 1, strlen(buf));
 }
 
-/* Four rows: names, latest, chance, frequency. Returns the rows used. */
+/* Four rows: names, latest, chance, frequency; a fifth, gate, when the set
+ * has router matrices and there is room. Returns the rows used. */
 static int legend_table(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
                         const EvalRow *last)
 {
-    static const char *rows[] = {"latest", "chance", "freq"};
+    static const char *rows[] = {"latest", "chance", "freq", "gate"};
+    static const SnapBaseline base[] = {SNAP_CHANCE, SNAP_CHANCE, SNAP_FREQUENCY, SNAP_GATE};
+    static const int role[] = {ROLE_NORMAL, ROLE_CHANCE, ROLE_FREQ, ROLE_GATE};
+    int n_rows = s->has_gate && in.h >= 13 ? 4 : 3;
     canvas_text(c, in.x, in.y, 7, ROLE_DIM, "k", NULL);
     for (int i = 0; i < N_TOPK; i++) {
         char name[16];
@@ -59,19 +64,17 @@ static int legend_table(Canvas *c, Rect in, const DashView *v, const Snapshot *s
             snprintf(name, sizeof name, "%c @%d", topk_mark[i], topk_k[i]);
         canvas_printf(c, in.x + 7 + i * 8, in.y, 8, ROLE_SERIES0 + i, "%8s", name);
     }
-    for (int r = 0; r < 3; r++) {
-        canvas_text(c, in.x, in.y + 1 + r, 7, r ? (r == 1 ? ROLE_CHANCE : ROLE_FREQ) : ROLE_NORMAL,
-                    rows[r], NULL);
+    for (int r = 0; r < n_rows; r++) {
+        canvas_text(c, in.x, in.y + 1 + r, 7, role[r], rows[r], NULL);
         for (int i = 0; i < N_TOPK; i++) {
             int k = clamp_k(topk_k[i], s->E);
-            double val = r == 0 ? row_hit(last, i) : r == 1 ? snap_baseline(s, SNAP_CHANCE, SNAP_HIT)[k - 1]
-                                                             : snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT)[k - 1];
+            double val = r == 0 ? row_hit(last, i) : snap_baseline(s, base[r], SNAP_HIT)[k - 1];
             char buf[16];
             fmt_share(buf, sizeof buf, val);
             canvas_printf(c, in.x + 7 + i * 8, in.y + 1 + r, 8, ROLE_NORMAL, "%8s", buf);
         }
     }
-    return 4;
+    return 1 + n_rows;
 }
 
 /* One row of the latest values only. */
@@ -94,8 +97,10 @@ static int legend_line(Canvas *c, Rect in, const DashView *v, const EvalRow *las
 void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
 {
     const RunSnapshot *rs = dash_shown_run(v, s);
-    Rect in = canvas_box(c, r, r.w >= 44 ? "hit@k: top-k hit rate (chance . freq :)"
-                                          : "hit@k (chance . freq :)", v->g);
+    Rect in = canvas_box(c, r, s->has_gate ? (r.w >= 52 ? "hit@k: top-k hit rate (chance . freq : gate g)"
+                                                        : "hit@k (chance . freq : gate g)")
+                             : r.w >= 44 ? "hit@k: top-k hit rate (chance . freq :)"
+                                         : "hit@k (chance . freq :)", v->g);
     if (in.w < 8 || in.h < 3)
         return;
     if (!rs || rs->n_hist < 1) {
@@ -107,24 +112,27 @@ void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s)
     const EvalRow *last = &snap_hist(rs)[n - 1];
     int used = in.h >= 12 && in.w >= 47 ? legend_table(c, in, v, s, last)
                                          : legend_line(c, in, v, last);
-    double *x = dash_scratch(v, (size_t)n * (N_TOPK + 1) + 2 * 2 * N_TOPK + 2);
+    double *x = dash_scratch(v, (size_t)n * (N_TOPK + 1) + 3 * 2 * N_TOPK + 2);
     if (!x)
         return;
     panel_hist_steps(rs, x);
     Axes ax = {0, x[n - 1] > 0 ? x[n - 1] : 1, 0, 1, 0};
     double *ends = x + n * (N_TOPK + 1);   /* {x0, x1} of the level lines */
-    double *levels = ends + 2;             /* [2 N_TOPK][2]: chance, then freq */
+    double *levels = ends + 2;             /* [3 N_TOPK][2]: chance, freq, gate */
     ends[0] = ax.x0;
     ends[1] = ax.x1;
-    Series series[3 * N_TOPK];
+    Series series[4 * N_TOPK];
     int ns = 0;
     for (int i = 0; i < N_TOPK; i++) {
         int k = clamp_k(topk_k[i], s->E);
-        double *ch = levels + 4 * i, *fr = ch + 2;
+        double *ch = levels + 6 * i, *fr = ch + 2, *ga = ch + 4;
         ch[0] = ch[1] = snap_baseline(s, SNAP_CHANCE, SNAP_HIT)[k - 1];
         fr[0] = fr[1] = snap_baseline(s, SNAP_FREQUENCY, SNAP_HIT)[k - 1];
+        ga[0] = ga[1] = snap_baseline(s, SNAP_GATE, SNAP_HIT)[k - 1];
         series[ns++] = (Series){ends, ch, 2, ROLE_CHANCE, LINE_SPARSE, '.'};
         series[ns++] = (Series){ends, fr, 2, ROLE_FREQ, LINE_DOTTED, ':'};
+        if (s->has_gate)
+            series[ns++] = (Series){ends, ga, 2, ROLE_GATE, LINE_DOTTED, 'g'};
     }
     for (int i = 0; i < N_TOPK; i++) {
         double *y = x + n * (i + 1);

@@ -181,6 +181,27 @@ static int add_sequence(CsvImport *ci, TraceWriter *w, const TraceHeader *h, Seq
     return tracewriter_add_seq(w, &s, e);
 }
 
+void csvimp_set_extras(CsvImport *ci, const char *router_path, uint64_t expert_bytes)
+{
+    ci->router_path = router_path;
+    ci->expert_bytes = expert_bytes;
+}
+
+/* The router file, checked against the set's shape, goes in first. */
+static int add_router(CsvImport *ci, TraceWriter *w, Err *e)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    tracewriter_set_expert_bytes(w, ci->expert_bytes);
+    if (!ci->router_path)
+        return 0;
+    int rc = router_file_read(ci->router_path, &buf, &len, e);
+    if (!rc)
+        rc = tracewriter_set_router(w, buf, len, ci->router_path, e);
+    free(buf);
+    return rc;
+}
+
 int csvimp_write(CsvImport *ci, HiddenPoint point, const char *dir, Err *e)
 {
     TraceHeader h;
@@ -190,6 +211,10 @@ int csvimp_write(CsvImport *ci, HiddenPoint point, const char *dir, Err *e)
         rc = tracewriter_open(dir, &h, 0, &w, e);
     if (rc)
         return rc;
+    if ((rc = add_router(ci, w, e))) {
+        tracewriter_abort(w);
+        return rc;
+    }
     SeqBuf b = {0};
     size_t a = 0;
     while (!rc && a < ci->n_rows) {

@@ -36,6 +36,11 @@ int csvimp_feed_buffer(CsvImport *ci, const char *name, const char *buf, size_t 
  * one token id per (seq, pos). Fills *h (dtype f32) on success. */
 int csvimp_finish(CsvImport *ci, HiddenPoint point, TraceHeader *h, Err *e);
 
+/* What csvimp_write adds beside the traces: a router.safetensors file to
+ * check against the set's E, L, D and copy in (NULL: none; the path is
+ * kept, not copied), and the size of one expert's weights (0: unknown). */
+void csvimp_set_extras(CsvImport *ci, const char *router_path, uint64_t expert_bytes);
+
 /* csvimp_finish, then writes the set to dir atomically. */
 int csvimp_write(CsvImport *ci, HiddenPoint point, const char *dir, Err *e);
 

@@ -45,6 +45,9 @@ struct CsvImport {
     int max_layer;
     /* sorted order (csvimp_finish) */
     size_t *order;
+    /* copied into the set by csvimp_write (csvimp_set_extras) */
+    const char *router_path;      /* router.safetensors to copy in, or NULL */
+    uint64_t expert_bytes;        /* 0 = unknown */
 };
 
 #define ROW(ci, i) ((RowHead *)(void *)((ci)->rows + (size_t)(i) * (ci)->stride))

@@ -16,3 +16,6 @@ noinst_HEADERS += src/data/synth.h src/data/synth_impl.h src/data/profile.h \
 # lead: batcher and split (append-only)
 src_data_libdata_a_SOURCES += src/data/batcher.c src/data/split.c
 noinst_HEADERS += src/data/batcher.h src/data/split.h
+# router matrices (router.safetensors, libjansson)
+src_data_libdata_a_SOURCES += src/data/router.c
+noinst_HEADERS += src/data/router.h

@@ -60,6 +60,8 @@ typedef struct ParseState {
     int seen[N_KEYS];          /* line where each key was set, 0 = not yet */
     uint64_t value[N_KEYS];
     int cap;
+    int version;               /* from line 1 */
+    int seen_expert_bytes;     /* line, 0 = not yet */
     Manifest *m;
 } ParseState;
 
@@ -151,6 +153,51 @@ static int parse_shard(ParseState *ps, char *val, Err *e)
     return 0;
 }
 
+/* "router = router.safetensors BYTES CHECKSUM" (version 2) */
+static int parse_router(ParseState *ps, char *val, Err *e)
+{
+    char *f[4], *save = NULL;
+    int n = 0;
+    Manifest *m = ps->m;
+    for (char *tok = strtok_r(val, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+        if (n < 4)
+            f[n++] = tok;
+        else
+            n = 4;
+    if (m->has_router)
+        return err_set(e, ERR_INPUT, "%s:%d: router given twice (line %d)", ps->name, ps->line,
+                       m->router_line);
+    if (n != 3 || strcmp(f[0], "router.safetensors"))
+        return err_set(e, ERR_INPUT, "%s:%d: a router line needs router.safetensors BYTES "
+                       "CHECKSUM", ps->name, ps->line);
+    if (parse_u64(f[1], INT64_MAX, &m->router_bytes) || m->router_bytes < 8)
+        return err_set(e, ERR_INPUT, "%s:%d: bad router size '%.40s'", ps->name, ps->line, f[1]);
+    if (parse_hex64(f[2], &m->router_checksum))
+        return err_set(e, ERR_INPUT, "%s:%d: checksum '%.40s' is not 16 lowercase hex digits",
+                       ps->name, ps->line, f[2]);
+    m->has_router = 1;
+    m->router_line = ps->line;
+    return 0;
+}
+
+/* Version 2's optional lines; *handled = 0 for any other key. */
+static int parse_optional(ParseState *ps, const char *key, char *val, int *handled, Err *e)
+{
+    *handled = ps->version >= 2 && (!strcmp(key, "router") || !strcmp(key, "expert_bytes"));
+    if (!*handled)
+        return 0;
+    if (!strcmp(key, "router"))
+        return parse_router(ps, val, e);
+    if (ps->seen_expert_bytes)
+        return err_set(e, ERR_INPUT, "%s:%d: expert_bytes given twice (line %d)", ps->name,
+                       ps->line, ps->seen_expert_bytes);
+    if (parse_u64(val, INT64_MAX, &ps->m->expert_bytes) || ps->m->expert_bytes == 0)
+        return err_set(e, ERR_INPUT, "%s:%d: bad value '%.80s' for expert_bytes", ps->name,
+                       ps->line, val);
+    ps->seen_expert_bytes = ps->line;
+    return 0;
+}
+
 static int parse_value(ParseState *ps, int key, const char *val, Err *e)
 {
     static const uint64_t max[N_KEYS] = {65535, 65535, 65535, 1 << 24, 0, 0, 0, 0,
@@ -190,14 +237,14 @@ static int parse_line(ParseState *ps, char *line, Err *e)
 {
     char *s = text_trim(line);
     if (ps->line == 1) {
-        char want[32];
-        snprintf(want, sizeof want, "%s %d", MANIFEST_MAGIC, MANIFEST_VERSION);
         if (strncmp(s, MANIFEST_MAGIC " ", sizeof MANIFEST_MAGIC))
             return err_set(e, ERR_INPUT, "%s:1: bad magic: not a moespec trace-set manifest",
                            ps->name);
-        if (strcmp(s, want))
+        const char *v = s + sizeof MANIFEST_MAGIC;
+        if (strcmp(v, "1") && strcmp(v, "2"))
             return err_set(e, ERR_INPUT, "%s:1: manifest version '%.20s', this moespec reads "
-                           "%d", ps->name, s + sizeof MANIFEST_MAGIC, MANIFEST_VERSION);
+                           "1 to %d", ps->name, v, MANIFEST_VERSION);
+        ps->version = *v - '0';
         return 0;
     }
     if (*s == '\0' || *s == '#')
@@ -209,6 +256,9 @@ static int parse_line(ParseState *ps, char *line, Err *e)
     char *key = text_trim(s), *val = text_trim(eq + 1);
     if (!strcmp(key, "shard"))
         return parse_shard(ps, val, e);
+    int handled, rc = parse_optional(ps, key, val, &handled, e);
+    if (handled)
+        return rc;
     for (int k = 0; k < N_KEYS; k++) {
         if (strcmp(key, key_names[k]))
             continue;
@@ -294,7 +344,8 @@ int manifest_parse(const char *text, size_t len, const char *name, Manifest *m, 
 int manifest_write(FILE *f, const Manifest *m)
 {
     const TraceHeader *h = &m->h;
-    fprintf(f, "%s %d\n", MANIFEST_MAGIC, MANIFEST_VERSION);
+    int v2 = m->has_router || m->expert_bytes;
+    fprintf(f, "%s %d\n", MANIFEST_MAGIC, v2 ? 2 : 1);
     fprintf(f, "E = %d\nK = %d\nL = %d\nD = %d\n", h->E, h->K, h->L, h->D);
     fprintf(f, "hidden_point = %s\ndtype = %s\n", traceset_point_name(h->point),
             traceset_dtype_name(h->dtype));
@@ -302,6 +353,11 @@ int manifest_write(FILE *f, const Manifest *m)
             h->has_tokens ? "yes" : "no");
     fprintf(f, "sequences = %llu\ntokens = %llu\nshards = %d\n",
             (unsigned long long)m->n_seqs, (unsigned long long)m->n_tokens, m->n_shards);
+    if (m->expert_bytes)
+        fprintf(f, "expert_bytes = %llu\n", (unsigned long long)m->expert_bytes);
+    if (m->has_router)
+        fprintf(f, "router = router.safetensors %llu %016llx\n",
+                (unsigned long long)m->router_bytes, (unsigned long long)m->router_checksum);
     fprintf(f, "# shard = FILE SEQUENCES TOKENS BYTES CHECKSUM\n");
     for (int i = 0; i < m->n_shards; i++) {
         const ManifestShard *s = &m->shards[i];

@@ -29,17 +29,26 @@
 #define KNOBS_MANY_EXPERTS SYNTH_KNOBS(0.35, 0.2, 0.7)
 #define KNOBS_FEW_EXPERTS SYNTH_KNOBS(0.8, 0.4, 0.9)
 
+/* expert_mb: gate, up and down projections in bf16, 3 x hidden x
+ * intermediate x 2 bytes, from each model's config (Qwen1.5-MoE and
+ * DeepSeek-V2-Lite 2048 x 1408, Mixtral 4096 x 14336, OLMoE 2048 x 1024;
+ * demo is Qwen's shape). */
 static const SynthConfig builtin[] = {
     {.name = "demo", .experts = 60, .top_k = 4, .layers = 24, .dim = 128, .seqs = 192,
-     .seq_len = 128, .dtype = DTYPE_F16, .shard_mb = 64, KNOBS_MANY_EXPERTS},
+     .seq_len = 128, .dtype = DTYPE_F16, .shard_mb = 64, KNOBS_MANY_EXPERTS,
+     .expert_mb = 17.301504},
     {.name = "qwen1.5-moe-a2.7b", .experts = 60, .top_k = 4, .layers = 24, .dim = 2048,
-     .seqs = 16, .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS},
+     .seqs = 16, .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS,
+     .expert_mb = 17.301504},
     {.name = "mixtral-8x7b", .experts = 8, .top_k = 2, .layers = 32, .dim = 4096, .seqs = 8,
-     .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_FEW_EXPERTS},
+     .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_FEW_EXPERTS,
+     .expert_mb = 352.321536},
     {.name = "olmoe-1b-7b", .experts = 64, .top_k = 8, .layers = 16, .dim = 2048, .seqs = 16,
-     .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS},
+     .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS,
+     .expert_mb = 12.582912},
     {.name = "deepseek-v2-lite", .experts = 64, .top_k = 6, .layers = 26, .dim = 2048,
-     .seqs = 16, .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS},
+     .seqs = 16, .seq_len = 256, .dtype = DTYPE_F16, .shard_mb = 256, KNOBS_MANY_EXPERTS,
+     .expert_mb = 17.301504},
 };
 enum { N_BUILTIN = sizeof builtin / sizeof builtin[0] };
 
@@ -82,6 +91,7 @@ static const ProfileKey keys[] = {
     DBL_KEY(skew_mid, 1, 1024),
     DBL_KEY(gate_scale, 1e-3, 100),
     DBL_KEY(nuisance, 0, 100),
+    DBL_KEY(expert_mb, 0, 1e6), /* optional: the last key, see profile_parse */
 };
 enum { N_KEYS = sizeof keys / sizeof keys[0] };
 
@@ -216,7 +226,7 @@ int profile_parse(const char *text, const char *path, SynthConfig *cfg, Err *e)
             return rc;
         p += n + (nl != NULL);
     }
-    for (int i = 0; i < N_KEYS; i++)
+    for (int i = 0; i < N_KEYS - 1; i++) /* expert_mb may be left out (0) */
         if (!seen[i])
             return err_set(e, ERR_INPUT, "%s: missing key '%s'", path, keys[i].key);
     if (cfg->top_k > cfg->experts)

@@ -50,6 +50,8 @@ typedef struct SynthConfig {
     double skew_mid;    /* ... and over the middle third */
     double gate_scale;  /* std of the router logits (gate sharpness) */
     double nuisance;    /* std of the hidden dimensions routers do not read */
+    double expert_mb;   /* one expert's weights in the modelled model, MB (10^6
+                           bytes); optional in a profile file, 0 = unknown */
 } SynthConfig;
 
 /* Fills *cfg with the built-in profile NAME; ERR_USAGE (listing the names)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -184,6 +185,46 @@ void synth_generate_seq(const SynthModel *m, int64_t index, SynthSeq *s)
         seq_hidden(m, &g, latent + (size_t)t * L * r, nuis, s->hidden + (size_t)t * L * D);
 }
 
+int synth_router(const SynthModel *m, Router *out, Err *e)
+{
+    int E = m->E, D = m->D, r = m->r;
+    int rc = router_alloc(out, m->L, E, D, e);
+    if (rc)
+        return rc;
+    for (int l = 0; l < m->L; l++) {
+        const float *R = m->router + (size_t)l * r * E; /* [r][E] */
+        for (int i = 0; i < E; i++) {
+            float *w = out->weight + ((size_t)l * E + i) * D;
+            for (int k = 0; k < r; k++)
+                w[k] = R[(size_t)k * E + i];
+            /* w[r..D) stay 0: the routers do not read the nuisance */
+            seq_reflect(m->house, D, w);
+            seq_reflect(m->house + D, D, w);
+        }
+        memcpy(out->bias + (size_t)l * E, m->bias + (size_t)l * E, sizeof *out->bias * E);
+    }
+    out->n_bias = m->L;
+    snprintf(out->source, sizeof out->source, "moespec gen --profile %s --seed %llu "
+             "(simulated routers)", m->cfg.name, (unsigned long long)m->seed);
+    return 0;
+}
+
+/* router.safetensors of the simulated routers into the set being written. */
+static int write_router(const SynthModel *m, TraceWriter *w, Err *e)
+{
+    Router r;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = synth_router(m, &r, e);
+    if (!rc)
+        rc = router_encode(&r, &buf, &len, e);
+    if (!rc)
+        rc = tracewriter_set_router(w, buf, len, "gen: " ROUTER_FILE_NAME, e);
+    free(buf);
+    router_free(&r);
+    return rc;
+}
+
 int synth_write(const SynthConfig *cfg, uint64_t seed, const char *dir,
                 SynthProgressFn progress, void *ctx, Err *e)
 {
@@ -199,6 +240,9 @@ int synth_write(const SynthConfig *cfg, uint64_t seed, const char *dir,
     if (rc)
         return rc;
     rc = synth_model_create(cfg, seed, &m, e);
+    if (!rc && m->D > 0)
+        rc = write_router(m, w, e);
+    tracewriter_set_expert_bytes(w, (uint64_t)llround(cfg->expert_mb * 1e6));
     if (!rc)
         rc = synth_seq_alloc(m, 1, &seq, e);
     for (int64_t i = 0; i < cfg->seqs && !rc; i++) {

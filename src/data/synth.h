@@ -72,6 +72,16 @@ void synth_seq_free(SynthSeq *s);
 /* Generates sequence `index` (0-based) of the set into s. */
 void synth_generate_seq(const SynthModel *m, int64_t index, SynthSeq *s);
 
+/* The simulated routers as D-space matrices (router.h), exact for the stored
+ * hidden states: h = H2 H1 [s ; nuisance] with H1, H2 the two Householder
+ * reflections (orthogonal and symmetric, so (H2 H1)^-1 = H1 H2), and the
+ * logits are R s + b = [R 0] [s ; nuisance] + b = [R 0] H1 H2 h + b. So
+ * W = [R 0] H1 H2, whose row i is (H1 H2)^T [r_i ; 0] = H2 H1 [r_i ; 0]:
+ * expert i's latent router row padded with zeros and mixed exactly as the
+ * hidden states are. W h + b equals the latent logits up to float rounding
+ * (and the f16 rounding of stored states). Needs D > 0. */
+int synth_router(const SynthModel *m, Router *out, Err *e);
+
 /* Called after each sequence is written; done <= total. */
 typedef void (*SynthProgressFn)(void *ctx, int64_t done, int64_t total);
 

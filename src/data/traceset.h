@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/router.h"
 #include "util/err.h"
 
 typedef enum { HIDDEN_UNKNOWN = 0, HIDDEN_ROUTER_INPUT, HIDDEN_LAYER_INPUT } HiddenPoint;
@@ -71,6 +72,13 @@ int tracewriter_add_seq(TraceWriter *w, const TraceSeq *s, Err *e);
 int tracewriter_commit(TraceWriter *w, Err *e);
 /* Removes everything written so far; frees w. */
 void tracewriter_abort(TraceWriter *w);
+/* Adds router.safetensors (the file image bytes[0..len), copied as is) after
+ * checking it against the set's L, E, D (router_parse; `name` is the file
+ * the bytes came from, for messages); ERR_INPUT when D = 0. */
+int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const char *name,
+                           Err *e);
+/* Records expert_bytes (bytes of one expert's weights; 0 = unknown). */
+void tracewriter_set_expert_bytes(TraceWriter *w, uint64_t bytes);
 
 /* ---- reading ---- */
 typedef struct TraceSet TraceSet;
@@ -104,6 +112,15 @@ int traceset_seq(const TraceSet *ts, int64_t seq, TraceSeqView *v, Err *e);
 int traceset_verify_all(TraceSet *ts, Err *e);
 /* Unmaps the resident group, if any (added by the data module). */
 void traceset_release(TraceSet *ts);
+
+/* Router matrices (router.safetensors, SPEC 4.1): present when the manifest
+ * lists them. Loading reads the file, checks its size and checksum against
+ * the manifest and parses it against the set's L, E, D; every failure is
+ * ERR_INPUT naming the file (and the tensor). */
+int traceset_has_router(const TraceSet *ts);
+int traceset_load_router(const TraceSet *ts, Router *out, Err *e);
+/* Bytes of one expert's weights in the source model; 0 = not recorded. */
+uint64_t traceset_expert_bytes(const TraceSet *ts);
 
 /* f16 <-> f32 (IEEE binary16, round to nearest even) */
 float f16_to_f32(uint16_t h);

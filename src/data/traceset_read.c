@@ -42,6 +42,8 @@ struct TraceSet {
     int32_t *seq_len;          /* [n_seqs] */
     uint64_t *seq_start;       /* [n_seqs] first token inside its shard */
     uint64_t bytes, fingerprint;
+    int has_router, router_line;
+    uint64_t router_bytes, router_checksum, expert_bytes;
 };
 
 static char *join_path(const char *dir, const char *name)
@@ -226,6 +228,11 @@ static int check_shard_files(TraceSet *ts, const Manifest *m, const char *mpath,
 static int open_all(TraceSet *ts, const Manifest *m, const char *mpath, Err *e)
 {
     ts->h = m->h;
+    ts->has_router = m->has_router;
+    ts->router_line = m->router_line;
+    ts->router_bytes = m->router_bytes;
+    ts->router_checksum = m->router_checksum;
+    ts->expert_bytes = m->expert_bytes;
     ts->n_shards = m->n_shards;
     ts->n_seqs = (int64_t)m->n_seqs;
     ts->n_tokens = (int64_t)m->n_tokens;
@@ -458,4 +465,38 @@ void traceset_group_range(const TraceSet *ts, int group, int64_t *first, int64_t
     int b = a + ts->per_group < ts->n_shards ? a + ts->per_group : ts->n_shards;
     *first = (int64_t)ts->shards[a].sh.first_seq;
     *count = (int64_t)(ts->shards[b - 1].sh.first_seq + ts->shards[b - 1].sh.n_seqs) - *first;
+}
+
+int traceset_has_router(const TraceSet *ts) { return ts->has_router; }
+uint64_t traceset_expert_bytes(const TraceSet *ts) { return ts->expert_bytes; }
+
+int traceset_load_router(const TraceSet *ts, Router *out, Err *e)
+{
+    memset(out, 0, sizeof *out);
+    char *path = join_path(ts->dir, ROUTER_FILE_NAME), *mpath = join_path(ts->dir, MANIFEST_NAME);
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int rc = 0;
+    if (!path || !mpath)
+        rc = err_set(e, ERR_RUNTIME, "%s: out of memory", ts->dir);
+    else if (!ts->has_router)
+        rc = err_set(e, ERR_INPUT, "%s: the manifest lists no router matrices", mpath);
+    if (!rc)
+        rc = router_file_read(path, &buf, &len, e);
+    if (!rc && (uint64_t)len != ts->router_bytes)
+        rc = err_set(e, ERR_INPUT, "%s: %zu bytes, the manifest (%s:%d) says %llu", path, len,
+                     mpath, ts->router_line, (unsigned long long)ts->router_bytes);
+    uint64_t sum = rc ? 0 : tracehash(buf, len);
+    if (!rc && sum != ts->router_checksum)
+        rc = err_set(e, ERR_INPUT, "%s: checksum mismatch: %016llx, the manifest (%s:%d) says "
+                     "%016llx", path, (unsigned long long)sum, mpath, ts->router_line,
+                     (unsigned long long)ts->router_checksum);
+    if (!rc && ts->h.D < 1)
+        rc = err_set(e, ERR_INPUT, "%s: router matrices in a routing-only set (D = 0)", path);
+    if (!rc)
+        rc = router_parse(buf, len, path, ts->h.L, ts->h.E, ts->h.D, out, e);
+    free(buf);
+    free(path);
+    free(mpath);
+    return rc;
 }

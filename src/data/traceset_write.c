@@ -401,6 +401,41 @@ static int fsync_dir(const char *path)
     return rc;
 }
 
+int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const char *name,
+                           Err *e)
+{
+    Router r;
+    if (w->h.D < 1)
+        return err_set(e, ERR_INPUT, "%s: router matrices need hidden states, and %s is a "
+                       "routing-only set (D = 0)", name, w->dir);
+    int rc = router_parse(bytes, len, name, w->h.L, w->h.E, w->h.D, &r, e);
+    if (rc)
+        return rc;
+    router_free(&r);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", w->tmpdir, ROUTER_FILE_NAME);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return err_sys(e, ERR_RUNTIME, errno, "%s", path);
+    int bad = fwrite(bytes, 1, len, f) != len || fflush(f) || fsync(fileno(f));
+    int errnum = errno;
+    if (fclose(f) && !bad) {
+        bad = 1;
+        errnum = errno;
+    }
+    if (bad)
+        return err_sys(e, ERR_RUNTIME, errnum, "%s", path);
+    w->m.has_router = 1;
+    w->m.router_bytes = len;
+    w->m.router_checksum = tracehash(bytes, len);
+    return 0;
+}
+
+void tracewriter_set_expert_bytes(TraceWriter *w, uint64_t bytes)
+{
+    w->m.expert_bytes = bytes;
+}
+
 static int write_manifest(TraceWriter *w, Err *e)
 {
     char path[4200];
@@ -459,6 +494,8 @@ void tracewriter_abort(TraceWriter *w)
             unlink(path);
         }
         snprintf(path, sizeof path, "%s/%s", w->tmpdir, MANIFEST_NAME);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/%s", w->tmpdir, ROUTER_FILE_NAME);
         unlink(path);
         rmdir(w->tmpdir);
         free(w->tmpdir);

@@ -170,6 +170,32 @@ static int measure_baselines(TrainData *d, Err *e)
     return rc;
 }
 
+/* The gate baseline, when --data carries router matrices: its routers
+ * (checksum verified) applied to the validation samples' hidden states. */
+static int measure_gate(TrainData *d, Err *e)
+{
+    if (!traceset_has_router(d->ts))
+        return ERR_OK;
+    int rc = traceset_load_router(d->ts, &d->router, e);
+    if (rc)
+        return rc;
+    const int E = d->h.E;
+    GateScorer gs = {&d->router, d->lookahead, NULL};
+    gs.scores = malloc((size_t)d->buf.cap * (size_t)E * sizeof *gs.scores);
+    if (!gs.scores)
+        return err_set(e, ERR_RUNTIME, "out of memory");
+    metrics_acc_reset(d->acc);
+    ScoreSink sink = {sink_metrics, d->acc};
+    rc = score_pass(d->views[TRAIN_VIEW_TOKEN].val, &d->buf, score_gate, &gs, &sink, 1, e);
+    if (!rc)
+        rc = metrics_result_create(E, d->h.K, d->h.L, &d->base_gate, e);
+    if (!rc)
+        rc = metrics_finish(d->acc, &d->base_gate, e);
+    free(gs.scores);
+    d->has_gate = !rc;
+    return rc;
+}
+
 int train_data_open(const TrainConfig *c, TrainData *d, Err *e)
 {
     memset(d, 0, sizeof *d);
@@ -186,6 +212,8 @@ int train_data_open(const TrainConfig *c, TrainData *d, Err *e)
     if (!rc)
         rc = measure_baselines(d, e);
     if (!rc)
+        rc = measure_gate(d, e);
+    if (!rc)
         d->fingerprint = traceset_fingerprint(d->ts);
     if (rc)
         train_data_close(d);
@@ -196,6 +224,8 @@ void train_data_close(TrainData *d)
 {
     metrics_result_free(&d->base_freq);
     metrics_result_free(&d->base_repeat);
+    metrics_result_free(&d->base_gate);
+    router_free(&d->router);
     metrics_freq_free(d->freq);
     metrics_acc_free(d->acc);
     sample_batch_free(&d->buf);

@@ -2,7 +2,8 @@
  * dataset.h: what all runs of one invocation share about the data: the
  * opened trace set(s), the split, the training and validation batchers and
  * the baselines measured once per data set (SPEC 3: frequency and repeat
- * from the training split, measured on the validation samples; chance).
+ * from the training split, measured on the validation samples; chance;
+ * gate, the set's own routers, when it carries router matrices).
  *
  * Not here: models, the step loop (run.c, trainer.c).
  */
@@ -46,6 +47,9 @@ typedef struct TrainData {
     MetricsFreq *freq;        /* training-split frequency table */
     MetricsResult base_freq;  /* frequency baseline on the validation samples */
     MetricsResult base_repeat;/* repeat baseline on the validation samples */
+    int has_gate;             /* --data carries router matrices */
+    Router router;            /* its routers (when has_gate) */
+    MetricsResult base_gate;  /* gate baseline on the validation samples (has_gate) */
     uint64_t fingerprint;     /* of ts */
 } TrainData;
 

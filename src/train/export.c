@@ -115,6 +115,10 @@ static int write_summary(const char *dir, const TrainData *d, const Run *const *
     summary_baseline(&f.w, "frequency", &s);
     metrics_summary(&d->base_repeat, &s);
     summary_baseline(&f.w, "repeat", &s);
+    if (d->has_gate) {
+        metrics_summary(&d->base_gate, &s);
+        summary_baseline(&f.w, "gate", &s);
+    }
     return export_file_close(&f, e);
 }
 

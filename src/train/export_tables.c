@@ -12,7 +12,8 @@ int export_coverage(const char *dir, const TrainData *d, const Run *const *runs,
 {
     static const char *const cols[] = {
         "run", "arch", "k", "cover", "recall", "hit", "chance_cover", "chance_recall",
-        "chance_hit", "freq_cover", "freq_recall", "freq_hit"};
+        "chance_hit", "freq_cover", "freq_recall", "freq_hit", "gate_cover", "gate_recall",
+        "gate_hit"};
     const int E = d->h.E, K = d->h.K;
     ExportFile f;
     int rc = export_file_open(&f, dir, "coverage.csv", e);
@@ -32,6 +33,13 @@ int export_coverage(const char *dir, const TrainData *d, const Run *const *runs,
                                 d->base_freq.recall[k - 1], d->base_freq.hit[k - 1]};
             for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
                 csvw_real(&f.w, v[j]);
+            const MetricsResult *g = &d->base_gate; /* empty cells without routers */
+            for (int j = 0; j < 3; j++) {
+                if (d->has_gate)
+                    csvw_real(&f.w, (j == 0 ? g->cover : j == 1 ? g->recall : g->hit)[k - 1]);
+                else
+                    csvw_empty(&f.w);
+            }
             csvw_end_row(&f.w);
         }
     }

@@ -10,10 +10,11 @@
 static void fill_baselines(Snapshot *s, const TrainData *d)
 {
     const int E = s->E, K = s->K;
-    double *ch[3], *fr[3];
+    double *ch[3], *fr[3], *ga[3];
     for (int w = 0; w < 3; w++) {
         ch[w] = snap_baseline_mut(s, SNAP_CHANCE, (SnapRate)w);
         fr[w] = snap_baseline_mut(s, SNAP_FREQUENCY, (SnapRate)w);
+        ga[w] = snap_baseline_mut(s, SNAP_GATE, (SnapRate)w);
     }
     for (int k = 1; k <= E; k++) {
         ch[SNAP_HIT][k - 1] = metrics_chance_hit(E, K, k);
@@ -23,6 +24,12 @@ static void fill_baselines(Snapshot *s, const TrainData *d)
     memcpy(fr[SNAP_HIT], d->base_freq.hit, (size_t)E * sizeof(double));
     memcpy(fr[SNAP_RECALL], d->base_freq.recall, (size_t)E * sizeof(double));
     memcpy(fr[SNAP_COVER], d->base_freq.cover, (size_t)E * sizeof(double));
+    s->has_gate = d->has_gate;
+    if (d->has_gate) {
+        memcpy(ga[SNAP_HIT], d->base_gate.hit, (size_t)E * sizeof(double));
+        memcpy(ga[SNAP_RECALL], d->base_gate.recall, (size_t)E * sizeof(double));
+        memcpy(ga[SNAP_COVER], d->base_gate.cover, (size_t)E * sizeof(double));
+    }
 }
 
 /* The latest evaluation's tables. */

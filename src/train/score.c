@@ -1,7 +1,9 @@
 /* score.c: the score pass, its scorers and its sinks; see score.h. */
 #include "train/score.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 int score_pass(Batcher *val, SampleBatch *buf, ScoreFn score, void *score_ctx,
                const ScoreSink *sinks, int n_sinks, Err *e)
@@ -52,6 +54,31 @@ int score_baseline(void *ctx, const SampleBatch *b, Scored *out, Err *e)
     out->scores = bs->scores;
     return metrics_baseline_scores(bs->freq, bs->which, b->layer, b->prev, (size_t)b->n,
                                    bs->scores, e);
+}
+
+/* One sgemv per row: rows of a batch mix layers, and a batch is ~1k rows. */
+int score_gate(void *ctx, const SampleBatch *b, Scored *out, Err *e)
+{
+    const GateScorer *g = ctx;
+    const Router *r = g->router;
+    const int E = r->E, D = r->D;
+    if (b->D != D)
+        return err_set(e, ERR_USAGE, "gate: batch hidden size %d, router %d", b->D, D);
+    out->E = E;
+    out->scores = g->scores;
+    for (int i = 0; i < b->n; i++) {
+        float *y = g->scores + (size_t)i * (size_t)E;
+        int l = b->layer[i] + g->lookahead;
+        if (l < 0 || l >= r->L) { /* never for a valid row */
+            memset(y, 0, (size_t)E * sizeof *y);
+            continue;
+        }
+        memcpy(y, r->bias + (size_t)l * (size_t)E, (size_t)E * sizeof *y);
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, E, D, 1.0f,
+                    r->weight + (size_t)l * (size_t)E * (size_t)D, D,
+                    b->x + (size_t)i * (size_t)D, 1, 1.0f, y, 1);
+    }
+    return ERR_OK;
 }
 
 /* Within a window the valid rows are a prefix (padding only at the end),

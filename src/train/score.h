@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "data/batcher.h"
+#include "data/router.h"
 #include "metrics/baseline.h"
 #include "metrics/metrics.h"
 #include "models/model.h"
@@ -64,6 +65,16 @@ typedef struct BaselineScorer {
     float *scores;           /* [rows][E] */
 } BaselineScorer;
 int score_baseline(void *ctx, const SampleBatch *b, Scored *out, Err *e);
+
+/* ctx: a GateScorer. The gate baseline (SPEC 3): each row scored by the
+ * router of its target layer applied to its hidden state,
+ * scores = W_{l+lookahead} h + b_{l+lookahead} (real logits: val_ce holds). */
+typedef struct GateScorer {
+    const Router *router;    /* [L][E][D] weights, [L][E] biases */
+    int lookahead;
+    float *scores;           /* [rows][E] */
+} GateScorer;
+int score_gate(void *ctx, const SampleBatch *b, Scored *out, Err *e);
 
 /* The model's input for a batch: windows carry their padding marks, and a
  * model with auxiliary heads gets the future tokens' targets. */

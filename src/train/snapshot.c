@@ -85,7 +85,7 @@ int snapshot_layout(SnapshotBuf *b, int E, int K, int L, int D, int n_runs,
             return err_set(e, ERR_USAGE, "snapshot: run %d has %lld evaluations", r,
                            (long long)n_hist[r]);
     const size_t per_layer = (size_t)(L + 1) * (size_t)E;
-    size_t bytes = span(1, sizeof(Snapshot)) + 6 * span((size_t)E, sizeof(double));
+    size_t bytes = span(1, sizeof(Snapshot)) + 3 * SNAP_N_BASELINES * span((size_t)E, sizeof(double));
     for (int r = 0; r < n_runs; r++)
         bytes += 3 * span((size_t)E, sizeof(double)) + span(per_layer, sizeof(double)) +
                  span(per_layer * (size_t)E, sizeof(int64_t)) +
@@ -102,7 +102,7 @@ int snapshot_layout(SnapshotBuf *b, int E, int K, int L, int D, int n_runs,
     s->D = D;
     s->n_runs = n_runs;
     size_t at = span(1, sizeof(Snapshot));
-    for (int base = 0; base < 2; base++)
+    for (int base = 0; base < SNAP_N_BASELINES; base++)
         for (int w = 0; w < 3; w++, at += span((size_t)E, sizeof(double)))
             s->at_baseline[base][w] = at;
     for (int r = 0; r < n_runs; r++) {

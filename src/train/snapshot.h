@@ -56,7 +56,8 @@ typedef struct RunSnapshot {
 } RunSnapshot;
 
 typedef enum { SNAP_HIT = 0, SNAP_RECALL = 1, SNAP_COVER = 2 } SnapRate;
-typedef enum { SNAP_CHANCE = 0, SNAP_FREQUENCY = 1 } SnapBaseline;
+typedef enum { SNAP_CHANCE = 0, SNAP_FREQUENCY = 1, SNAP_GATE = 2 } SnapBaseline;
+#define SNAP_N_BASELINES 3
 
 typedef struct Snapshot {
     size_t bytes;           /* of the whole block, this header included */
@@ -68,7 +69,9 @@ typedef struct Snapshot {
     char worker_msg[1024];
     char message[1100];     /* last trainer event for the status line (an export path) */
     uint64_t message_seq;   /* bumped with each new message */
-    size_t at_baseline[2][3]; /* double [E] per baseline and rate, from the block start */
+    int has_gate;           /* the gate baseline is filled (router matrices) */
+    size_t at_baseline[SNAP_N_BASELINES][3]; /* double [E] per baseline and rate, from
+                                                the block start (gate: 0 without routers) */
     RunSnapshot runs[SNAPSHOT_MAX_RUNS];
 } Snapshot;
 
