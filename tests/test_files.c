@@ -18,6 +18,7 @@
 
 #include "util/atomic_file.h"
 #include "util/csv_write.h"
+#include "util/file_read.h"
 
 /* ---- wrapped system calls: fail the Nth call from now with an errno ---- */
 
@@ -226,6 +227,38 @@ static void test_csv_write_error(void **state)
     assert_int_equal(fflush(f), EOF);
     assert_int_not_equal(csvw_error(&w), 0);
     fclose(f);
+}
+
+/* ---- whole files ---- */
+
+/* Ensure that a whole file is read with a terminating 0, and that a FIFO,
+ * a directory, a missing file and a file over the cap are ERR_INPUT naming
+ * the path, the FIFO at once (no writer is waited for). */
+static void test_file_read_all(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir("files");
+    char *text = path_in(dir, "text"), *fifo = path_in(dir, "fifo");
+    write_text(text, "abc\n");
+    unsigned char *buf;
+    size_t len;
+    Err e;
+    assert_int_equal(file_read_all(text, 100, &buf, &len, &e), ERR_OK);
+    assert_int_equal(len, 4);
+    assert_string_equal((char *)buf, "abc\n");
+    free(buf);
+    assert_int_equal(file_read_all(text, 3, &buf, &len, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "at most 3"));
+    assert_null(buf);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(file_read_all(fifo, 100, &buf, &len, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "not a regular file"));
+    assert_non_null(strstr(e.msg, fifo));
+    assert_int_equal(file_read_all(dir, 100, &buf, &len, &e), ERR_INPUT);
+    unlink(fifo);
+    assert_int_equal(file_read_all(fifo, 100, &buf, &len, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, fifo));
+    unlink(text);
 }
 
 /* ---- atomic files ---- */
@@ -485,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_csv_fields),
         cmocka_unit_test(test_csv_float_round_trip),
         cmocka_unit_test(test_csv_write_error),
+        cmocka_unit_test(test_file_read_all),
         cmocka_unit_test(test_atomic_replace),
         cmocka_unit_test(test_atomic_abort),
         cmocka_unit_test(test_atomic_write_failure),

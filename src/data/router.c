@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "util/file_read.h"
 #include <unistd.h>
 
 #include "data/traceset.h"
@@ -300,38 +302,7 @@ int router_parse(const void *buf, size_t len, const char *name, int L, int E, in
 
 int router_file_read(const char *path, unsigned char **buf, size_t *len, Err *e)
 {
-    *buf = NULL;
-    *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return err_sys(e, ERR_INPUT, errno, "%s", path);
-    struct stat st;
-    int rc = 0;
-    unsigned char *p = NULL;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-        rc = err_set(e, ERR_INPUT, "%s: not a regular file", path);
-    else if ((uint64_t)st.st_size >= SIZE_MAX || !(p = malloc((size_t)st.st_size + 1)))
-        rc = err_set(e, ERR_RUNTIME, "%s: out of memory for %lld bytes", path,
-                     (long long)st.st_size);
-    size_t got = 0;
-    while (!rc && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, p + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = n < 0 ? err_sys(e, ERR_INPUT, errno, "%s", path)
-                       : err_set(e, ERR_INPUT, "%s: shrank while being read", path);
-        else
-            got += (size_t)n;
-    }
-    close(fd);
-    if (rc) {
-        free(p);
-        return rc;
-    }
-    *buf = p;
-    *len = got;
-    return 0;
+    return file_read_all(path, ROUTER_FILE_MAX, buf, len, e);
 }
 
 /* {"dtype":"F32","shape":[...],"data_offsets":[a,b]} */

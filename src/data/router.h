@@ -30,6 +30,9 @@
 #define ROUTER_FILE_NAME "router.safetensors"
 #define ROUTER_HEADER_MAX (100u << 20) /* bytes of JSON header at most (100 MiB) */
 #define ROUTER_SOURCE_MAX 256
+/* bytes of a router file at most: header and F32 tensors of a model far
+ * larger than any MoE of today (DeepSeek-V2-Lite's are 14 MB) */
+#define ROUTER_FILE_MAX ((size_t)1 << 30)
 
 typedef struct Router {
     int L, E, D;

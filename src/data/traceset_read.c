@@ -24,6 +24,7 @@
 #include "data/checksum.h"
 #include "data/manifest.h"
 #include "data/shard.h"
+#include "util/file_read.h"
 
 typedef struct ShardRef {
     char *path;                /* DIR/NAME, as errors name it */
@@ -55,43 +56,20 @@ static char *join_path(const char *dir, const char *name)
     return p;
 }
 
-/* Reads a whole (small) file into a fresh buffer. */
+/* Reads the manifest whole; a missing one inside an existing directory is
+ * "not a trace set", not a bare ENOENT. */
 static int read_small_file(const char *dir, const char *path, char **out, size_t *len, Err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        struct stat st;
-        if (errno == ENOENT && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-            return err_set(e, ERR_INPUT, "%s: no manifest: not a moespec trace set", path);
-        return err_sys(e, ERR_INPUT, errno, "%s", errno == ENOENT ? dir : path);
-    }
     struct stat st;
-    int rc = 0;
-    char *buf = NULL;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MANIFEST_MAX_BYTES)
-        rc = err_set(e, ERR_INPUT, "%s: not a regular file of at most %u bytes", path,
-                     MANIFEST_MAX_BYTES);
-    else if (!(buf = malloc((size_t)st.st_size + 1)))
-        rc = err_set(e, ERR_RUNTIME, "%s: out of memory", path);
-    size_t got = 0;
-    while (!rc && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = n < 0 ? err_sys(e, ERR_INPUT, errno, "%s", path)
-                       : err_set(e, ERR_INPUT, "%s: shrank while being read", path);
-        else
-            got += (size_t)n;
+    if (stat(path, &st) != 0 && errno == ENOENT) {
+        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+            return err_set(e, ERR_INPUT, "%s: no manifest: not a moespec trace set", path);
+        return err_sys(e, ERR_INPUT, ENOENT, "%s", dir);
     }
-    close(fd);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *len = got;
-    return 0;
+    unsigned char *buf;
+    int rc = file_read_all(path, MANIFEST_MAX_BYTES, &buf, len, e);
+    *out = rc ? NULL : (char *)buf;
+    return rc;
 }
 
 static int pread_all(int fd, void *buf, size_t n, off_t off)

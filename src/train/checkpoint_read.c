@@ -14,6 +14,11 @@
 #include "data/checksum.h"
 
 #include "train/checkpoint_format.h"
+#include "util/file_read.h"
+
+/* bytes of a checkpoint at most: the complex model at D=2048 with its two
+ * AdamW moments is about 260 MB */
+#define CHECKPOINT_MAX_BYTES ((size_t)1 << 33)
 
 /* ---- reading ---- */
 
@@ -300,36 +305,6 @@ static void get_history(In *in, Checkpoint *ck)
     ck->n_hist = n;
 }
 
-static int read_whole(const char *path, unsigned char **buf, size_t *n, Err *e)
-{
-    *buf = NULL;
-    *n = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_sys(e, ERR_INPUT, errno, "%s", path);
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return err_set(e, ERR_INPUT, "%s: not a regular file", path);
-    }
-    size_t size = (size_t)st.st_size;
-    unsigned char *p = malloc(size ? size : 1);
-    if (!p) {
-        fclose(f);
-        return err_set(e, ERR_RUNTIME, "%s: out of memory", path);
-    }
-    size_t got = fread(p, 1, size, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || got != size) {
-        free(p);
-        return err_set(e, ERR_INPUT, "%s:%zu: read error", path, got);
-    }
-    *buf = p;
-    *n = size;
-    return ERR_OK;
-}
-
 /* Magic, version, size and checksum, before any field is read. */
 static int check_frame(In *in)
 {
@@ -369,7 +344,7 @@ int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
     memset(ck, 0, sizeof *ck);
     unsigned char *buf;
     size_t n;
-    int rc = read_whole(path, &buf, &n, e);
+    int rc = file_read_all(path, CHECKPOINT_MAX_BYTES, &buf, &n, e);
     if (rc)
         return rc;
     In in = {buf, n, 0, path, e, ERR_OK, 0};
