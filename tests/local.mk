@@ -11,7 +11,7 @@ AM_TESTS_ENVIRONMENT = \
 # A module test links its own library, those below it and $(TEST_EXT).
 TEST_EXT = $(EXT_LIBS) $(CMOCKA_LIBS)
 TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-noinst_HEADERS += tests/test_util.h
+noinst_HEADERS += tests/test_util.h tests/test_fixture.h
 EXTRA_DIST += tests/lib.sh
 
 # Tests that run worker threads (fragments append); .ci/run runs these under
