@@ -63,6 +63,8 @@ static inline void small_config(TrainConfig *c, const char *data, Arch arch)
     c->max_steps = 30;
     c->eval_every = 10;
     c->window = 8;
+    c->width = 8; /* small models: the corruption test rewrites the file per byte
+                     step, and the sanitizer runs must stay quick */
     c->threads = 1;
 }
 
