@@ -8,35 +8,16 @@
 #ifndef MOESPEC_TEST_WINDOW_UTIL_H
 #define MOESPEC_TEST_WINDOW_UTIL_H
 
-#include "test_util.h"
+#include "test_fixture.h"
 
 #include "models/hybrid.h"
 #include "models/model.h"
 #include "nn/adamw.h"
 #include "nn/transformer.h"
 
-/* ---- fixture reading ---- */
-typedef struct {
-    unsigned char *buf;
-    size_t len;
-} WinFixture;
-
-static inline void wfx_open(WinFixture *fx, const char *name)
-{
-    const char *path = test_fixture_path(name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        print_error("cannot open fixture %s\n", path);
-    assert_non_null(f);
-    fx->buf = malloc(1 << 20);
-    assert_non_null(fx->buf);
-    fx->len = fread(fx->buf, 1, 1 << 20, f);
-    fclose(f);
-    assert_true(fx->len > 16 && memcmp(fx->buf, "MOESPEC-FIXTURE1", 16) == 0);
-}
-
+/* ---- fixture reading (test_fixture.h opens the file) ---- */
 /* Record `name` as doubles ('d' or 'f' records) or int32 ('i'); n elements. */
-static inline void *wfx_get(const WinFixture *fx, const char *name, int want_int, size_t n)
+static inline void *wfx_get(const Fixture *fx, const char *name, int want_int, size_t n)
 {
     size_t off = 16;
     while (off + 13 <= fx->len) {
@@ -107,8 +88,8 @@ typedef struct {
 
 static inline void winfx_load(WinFx *s, Arch arch, const char *name)
 {
-    WinFixture fx;
-    wfx_open(&fx, name);
+    Fixture fx;
+    fx_load(&fx, name);
     memset(s, 0, sizeof *s);
     s->arch = arch;
     int32_t *cfg = wfx_get(&fx, "cfg", 1, 11);

@@ -144,55 +144,44 @@ static int count_frequencies(const TrainConfig *c, TrainData *d, Err *e)
 }
 
 /* Measures the baselines on the validation samples through the score
- * pass, as a model is measured. The repeat scores are a ranking, not
- * logits: its val_ce is off. */
+ * pass, as a model is measured, in one walk of the samples: frequency and
+ * repeat, and gate when --data carries router matrices (its routers,
+ * checksum verified, applied to the hidden states). The repeat scores are a
+ * ranking, not logits: its val_ce is off. */
 static int measure_baselines(TrainData *d, Err *e)
 {
     const int E = d->h.E, K = d->h.K, L = d->h.L;
-    BaselineScorer bs = {d->freq, METRICS_FREQUENCY, E, NULL};
-    bs.scores = malloc((size_t)d->buf.cap * (size_t)E * sizeof *bs.scores);
-    int rc = bs.scores ? ERR_OK : err_set(e, ERR_RUNTIME, "out of memory");
-    MetricsResult *out[2] = {&d->base_freq, &d->base_repeat};
-    for (int which = 0; !rc && which < 2; which++) {
-        bs.which = which ? METRICS_REPEAT : METRICS_FREQUENCY;
+    const size_t cells = (size_t)d->buf.cap * (size_t)E;
+    int rc = traceset_has_router(d->ts) ? traceset_load_router(d->ts, &d->router, e) : ERR_OK;
+    const int n = traceset_has_router(d->ts) ? 3 : 2; /* jobs: frequency, repeat, gate */
+    MetricsAcc *acc[3] = {d->acc, NULL, NULL};
+    float *scores = rc ? NULL : malloc((size_t)n * cells * sizeof *scores);
+    if (!rc && !scores)
+        rc = err_set(e, ERR_RUNTIME, "out of memory");
+    for (int j = 1; !rc && j < n; j++)
+        rc = metrics_acc_create(E, K, L, &acc[j], e);
+    BaselineScorer freq = {d->freq, METRICS_FREQUENCY, E, scores};
+    BaselineScorer repeat = {d->freq, METRICS_REPEAT, E, scores + cells};
+    GateScorer gate = {&d->router, d->lookahead, scores + 2 * cells};
+    ScoreSink sinks[3] = {{sink_metrics, acc[0]}, {sink_metrics, acc[1]}, {sink_metrics, acc[2]}};
+    ScoreJob jobs[3] = {{score_baseline, &freq, &sinks[0], 1},
+                        {score_baseline, &repeat, &sinks[1], 1},
+                        {score_gate, &gate, &sinks[2], 1}};
+    if (!rc) {
         metrics_acc_reset(d->acc);
-        metrics_acc_set_ce(d->acc, bs.which != METRICS_REPEAT);
-        ScoreSink sink = {sink_metrics, d->acc};
-        rc = score_pass(d->views[TRAIN_VIEW_TOKEN].val, &d->buf, score_baseline, &bs, &sink, 1,
-                        e);
-        if (!rc)
-            rc = metrics_result_create(E, K, L, out[which], e);
-        if (!rc)
-            rc = metrics_finish(d->acc, out[which], e);
+        metrics_acc_set_ce(acc[1], 0);
+        rc = score_pass(d->views[TRAIN_VIEW_TOKEN].val, &d->buf, jobs, n, e);
     }
-    metrics_acc_set_ce(d->acc, 1);
-    free(bs.scores);
-    return rc;
-}
-
-/* The gate baseline, when --data carries router matrices: its routers
- * (checksum verified) applied to the validation samples' hidden states. */
-static int measure_gate(TrainData *d, Err *e)
-{
-    if (!traceset_has_router(d->ts))
-        return ERR_OK;
-    int rc = traceset_load_router(d->ts, &d->router, e);
-    if (rc)
-        return rc;
-    const int E = d->h.E;
-    GateScorer gs = {&d->router, d->lookahead, NULL};
-    gs.scores = malloc((size_t)d->buf.cap * (size_t)E * sizeof *gs.scores);
-    if (!gs.scores)
-        return err_set(e, ERR_RUNTIME, "out of memory");
-    metrics_acc_reset(d->acc);
-    ScoreSink sink = {sink_metrics, d->acc};
-    rc = score_pass(d->views[TRAIN_VIEW_TOKEN].val, &d->buf, score_gate, &gs, &sink, 1, e);
-    if (!rc)
-        rc = metrics_result_create(E, d->h.K, d->h.L, &d->base_gate, e);
-    if (!rc)
-        rc = metrics_finish(d->acc, &d->base_gate, e);
-    free(gs.scores);
-    d->has_gate = !rc;
+    MetricsResult *out[3] = {&d->base_freq, &d->base_repeat, &d->base_gate};
+    for (int j = 0; !rc && j < n; j++) {
+        rc = metrics_result_create(E, K, L, out[j], e);
+        if (!rc)
+            rc = metrics_finish(acc[j], out[j], e);
+    }
+    d->has_gate = !rc && n == 3;
+    metrics_acc_free(acc[1]);
+    metrics_acc_free(acc[2]);
+    free(scores);
     return rc;
 }
 
@@ -211,8 +200,6 @@ int train_data_open(const TrainConfig *c, TrainData *d, Err *e)
         rc = count_frequencies(c, d, e);
     if (!rc)
         rc = measure_baselines(d, e);
-    if (!rc)
-        rc = measure_gate(d, e);
     if (!rc)
         d->fingerprint = traceset_fingerprint(d->ts);
     if (rc)

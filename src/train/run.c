@@ -152,8 +152,8 @@ static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_
     for (int j = 0; j < r->n_aux; j++)
         metrics_acc_reset(r->aux_acc[j]);
     ModelScorer scorer = {r->model, 0};
-    int rc = score_pass(d->views[r->view].val, &d->buf, score_model, &scorer, sinks,
-                        r->n_aux ? 3 : 2, e);
+    ScoreJob job = {score_model, &scorer, sinks, r->n_aux ? 3 : 2};
+    int rc = score_pass(d->views[r->view].val, &d->buf, &job, 1, e);
     if (rc && scorer.nonfinite)
         return run_halt(r, rc, e);
     if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)))

@@ -5,19 +5,21 @@
 #include <math.h>
 #include <string.h>
 
-int score_pass(Batcher *val, SampleBatch *buf, ScoreFn score, void *score_ctx,
-               const ScoreSink *sinks, int n_sinks, Err *e)
+int score_pass(Batcher *val, SampleBatch *buf, const ScoreJob *jobs, int n_jobs, Err *e)
 {
     for (int64_t pos = 0;;) {
         int rc = batcher_next_eval(val, &pos, buf, e);
         if (rc || buf->n == 0)
             return rc;
-        Scored s = {.b = buf, .loss = (double)NAN};
-        if ((rc = score(score_ctx, buf, &s, e)))
-            return rc;
-        for (int i = 0; i < n_sinks; i++)
-            if ((rc = sinks[i].add(sinks[i].ctx, &s, e)))
+        for (int j = 0; j < n_jobs; j++) {
+            const ScoreJob *job = &jobs[j];
+            Scored s = {.b = buf, .loss = (double)NAN};
+            if ((rc = job->score(job->ctx, buf, &s, e)))
                 return rc;
+            for (int i = 0; i < job->n_sinks; i++)
+                if ((rc = job->sinks[i].add(job->sinks[i].ctx, &s, e)))
+                    return rc;
+        }
     }
 }
 

@@ -42,9 +42,18 @@ typedef struct ScoreSink {
     void *ctx;
 } ScoreSink;
 
-/* Every evaluation batch of val through score, then each sink in order. */
-int score_pass(Batcher *val, SampleBatch *buf, ScoreFn score, void *score_ctx,
-               const ScoreSink *sinks, int n_sinks, Err *e);
+/* One scorer and the sinks its scores go to. */
+typedef struct ScoreJob {
+    ScoreFn score;
+    void *ctx;
+    const ScoreSink *sinks;
+    int n_sinks;
+} ScoreJob;
+
+/* Every evaluation batch of val, filled once, through each job in turn:
+ * its scorer, then its sinks in order (the baselines share one walk of the
+ * validation samples). */
+int score_pass(Batcher *val, SampleBatch *buf, const ScoreJob *jobs, int n_jobs, Err *e);
 
 /* ---- scorers ---- */
 /* ctx: a ModelScorer. The model's loss on the batch's targets, its scores
