@@ -4,6 +4,10 @@ EXTRA_DIST += tests/cli.sh
 TESTS += tests/collected_sets.sh
 EXTRA_DIST += tests/collected_sets.sh tests/fixtures/collected/README \
 	tests/fixtures/collected/qwen2_moe/manifest tests/fixtures/collected/qwen2_moe/shard-0000.bin \
+	tests/fixtures/collected/qwen2_moe/router.safetensors \
 	tests/fixtures/collected/mixtral/manifest tests/fixtures/collected/mixtral/shard-0000.bin \
+	tests/fixtures/collected/mixtral/router.safetensors \
 	tests/fixtures/collected/olmoe/manifest tests/fixtures/collected/olmoe/shard-0000.bin \
-	tests/fixtures/collected/deepseek_v2/manifest tests/fixtures/collected/deepseek_v2/shard-0000.bin
+	tests/fixtures/collected/olmoe/router.safetensors \
+	tests/fixtures/collected/deepseek_v2/manifest tests/fixtures/collected/deepseek_v2/shard-0000.bin \
+	tests/fixtures/collected/deepseek_v2/router.safetensors

@@ -21,6 +21,29 @@ run_cmd "$MOESPEC" train --headless --data "$fix/qwen2_moe" --max-steps 6 --eval
     --batch 16 --val-frac 0.34 --threads 1
 expect_rc 0 "training on a collected set"
 
+# The collector's router matrices: the gate baseline at lookahead 0 applies
+# them to the stored router inputs and must give back the routing (olmoe:
+# one of its three sequences starts with a zero hidden state, where all
+# logits tie; see tests/fixtures/collected/README).
+for fam in qwen2_moe:1.0000 mixtral:1.0000 deepseek_v2:1.0000 olmoe:0.9; do
+    name=${fam%%:*}; want=${fam#*:}
+    run_cmd "$MOESPEC" info "$fix/$name"
+    expect_match OUT "^router +yes \(router.safetensors, 0 of [23] layers with bias; source: collect_traces.py: tiny $name \($name\)\)$" \
+        "$name: info reports the collected router matrices"
+    run_cmd "$MOESPEC" train --headless --data "$fix/$name" --arch linear --max-steps 1 \
+        --batch 16 --val-frac 0 --val-data "$fix/$name" --threads 1 \
+        --checkpoint-dir "$TEST_TMP/ck-$name"
+    expect_rc 0 "$name: a run with the gate baseline"
+    got=$(printf "%s\n" "$ERR" | sed -n 's/^moespec: baseline gate: hit1 [0-9.]* recall_[0-9]* \([0-9.]*\).*/\1/p')
+    if [ "$want" = 1.0000 ]; then
+        [ "$got" = 1.0000 ] || fail "$name: gate recall@K $got, want 1.0000"
+    else
+        awk -v g="$got" -v w="$want" 'BEGIN { exit !(g != "" && g + 0 >= w + 0) }' \
+            || fail "$name: gate recall@K $got, want >= $want"
+    fi
+    echo "ok: $name gate recall@K at lookahead 0: $got"
+done
+
 cp -r "$fix/mixtral" "$TEST_TMP/bad"
 chmod -R u+w "$TEST_TMP/bad"
 printf '\377' | dd of="$TEST_TMP/bad/shard-0000.bin" bs=1 seek=5000 conv=notrunc 2>/dev/null
