@@ -459,6 +459,7 @@ static void test_render_gate(void **state)
         dash_view_init(&v, &glyphs_unicode, 1, s->K);
         render(&c, s, &v, 120, 40);
         assert_int_equal(has_text(&c, "gate g)"), gate);   /* the hit@k title's legend */
+        assert_int_equal(has_text(&c, "gate      0.987   0.987"), gate); /* its legend row */
         assert_int_equal(has_text(&c, "gate .987/.987"), gate); /* the coverage read-out */
         canvas_free(&c);
         dash_view_free(&v);

@@ -47,14 +47,16 @@ static void short_share(char *buf, size_t size, double v, int digits)
 }
 
 /* Four rows: names, latest, chance, frequency; a fifth, gate, when the set
- * has router matrices and there is room. Returns the rows used. */
+ * has router matrices (the reference an engineer reads first, so it costs
+ * the chart a row rather than going missing at 120x40). Returns the rows
+ * used. */
 static int legend_table(Canvas *c, Rect in, const DashView *v, const Snapshot *s,
                         const EvalRow *last)
 {
     static const char *rows[] = {"latest", "chance", "freq", "gate"};
     static const SnapBaseline base[] = {SNAP_CHANCE, SNAP_CHANCE, SNAP_FREQUENCY, SNAP_GATE};
     static const int role[] = {ROLE_NORMAL, ROLE_CHANCE, ROLE_FREQ, ROLE_GATE};
-    int n_rows = s->has_gate && in.h >= 13 ? 4 : 3;
+    int n_rows = s->has_gate ? 4 : 3;
     canvas_text(c, in.x, in.y, 7, ROLE_DIM, "k", NULL);
     for (int i = 0; i < N_TOPK; i++) {
         char name[16];
