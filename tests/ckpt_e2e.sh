@@ -80,6 +80,12 @@ for key in 'run simple' 'arch simple' 'params [0-9]+' 'steps 20' 'hit1 [0-9.e-]+
     expect_match OUT "^$key\$" "eval prints '$key'"
 done
 expect_match ERR "evaluated on its own validation split" "eval on the training set uses its split"
+expect_match OUT "^baseline frequency$" "eval prints the frequency baseline"
+expect_match OUT "^baseline repeat$" "eval prints the repeat baseline"
+base_recall=$(printf '%s\n' "$OUT" | sed -n '/^baseline frequency$/,/^$/s/^recall_2 //p')
+[ -n "$base_recall" ] && pass "the frequency block has its recall_2 ($base_recall)" \
+    || fail "no recall_2 in eval's frequency block"
+checks=$((checks + 1))
 row20() { grep '^simple,simple,20,' "$1" | cut -d, -f7-18; } # val_loss .. lr
 checks=$((checks + 1))
 want=$(row20 "$TEST_TMP/whole/metrics.csv")

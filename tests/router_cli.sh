@@ -31,6 +31,18 @@ run_cmd "$MOESPEC" train --headless --data "$T/gen" --arch simple --max-steps 2 
 expect_rc 0 "headless training on the gen set"
 expect_match ERR '^moespec: baseline gate: hit1 [0-9.]+ recall_2 (0\.99[0-9]*|1\.0+) cover_2' \
     "gate recall@K >= 0.99 at lookahead 0"
+
+# With --val-data the gate is the validated set's routers, the ones that
+# routed it: a set of another seed (other routers) is predicted at >= 0.99,
+# which --data's routers could not do.
+run_cmd "$MOESPEC" gen --experts 16 --top-k 2 --layers 3 --dim 24 --seqs 8 --seq-len 32 \
+    --dtype f16 --seed 6 -o "$T/gen6"
+expect_rc 0 "gen a set of another seed"
+run_cmd "$MOESPEC" train --headless --data "$T/gen" --val-data "$T/gen6" --arch linear \
+    --max-steps 1 --batch 64 --threads 1 --checkpoint-dir "$T/ck6"
+expect_rc 0 "training with --val-data"
+expect_match ERR '^moespec: baseline gate: hit1 [0-9.]+ recall_2 (0\.99[0-9]*|1\.0+) cover_2' \
+    "the gate uses the --val-data set's routers"
 checks=$((checks + 1))
 grep -q '^gate,gate,' "$T/x0/summary.csv" && pass "summary.csv has the gate row" \
     || fail "summary.csv: $(cat "$T/x0/summary.csv")"

@@ -123,6 +123,24 @@ static void print_run(const Run *r, int K)
     printf("best_step %lld\n", (long long)r->best_step);
 }
 
+/* A baseline measured on the same samples, in a run's key layout, so that
+ * a script reads "run X" and "baseline frequency" blocks alike. */
+static void print_baseline(const char *name, const MetricsResult *m, int K)
+{
+    MetricsSummary s;
+    metrics_summary(m, &s);
+    printf("\nbaseline %s\n", name);
+    print_real("hit1", 0, s.hit1);
+    print_real("hit5", 0, s.hit5);
+    print_real("hit10", 0, s.hit10);
+    print_real("hit15", 0, s.hit15);
+    print_real("hit20", 0, s.hit20);
+    print_real("recall", K, s.recall_K);
+    print_real("cover", K, s.cover_K);
+    print_real("cover", 2 * K, s.cover_2K);
+    print_real("exact", 0, s.exact);
+}
+
 /* Evaluates every checkpoint of a (they share one configuration) on one
  * opening of the data, prints them and exports them. */
 static int eval_all(EvalArgs *a, int argc, char **argv)
@@ -149,6 +167,10 @@ static int eval_all(EvalArgs *a, int argc, char **argv)
         print_run(&ev.runs[i], ev.data.h.K);
         runs[i] = &ev.runs[i];
     }
+    print_baseline("frequency", &ev.data.base_freq, ev.data.h.K);
+    print_baseline("repeat", &ev.data.base_repeat, ev.data.h.K);
+    if (ev.data.has_gate)
+        print_baseline("gate", &ev.data.base_gate, ev.data.h.K);
     if (a->export_dir)
         rc = cli_export_runs(a->export_dir, &ev.cfg, &ev.data, runs, ev.n_runs, argc, argv);
     ckpt_eval_free(&ev);

@@ -145,15 +145,16 @@ static int count_frequencies(const TrainConfig *c, TrainData *d, Err *e)
 
 /* Measures the baselines on the validation samples through the score
  * pass, as a model is measured, in one walk of the samples: frequency and
- * repeat, and gate when --data carries router matrices (its routers,
- * checksum verified, applied to the hidden states). The repeat scores are a
+ * repeat, and gate when the validated set (--val-data, else --data)
+ * carries router matrices: those routers made the routing being predicted
+ * (checksum verified, applied to its hidden states). The repeat scores are a
  * ranking, not logits: its val_ce is off. */
 static int measure_baselines(TrainData *d, Err *e)
 {
     const int E = d->h.E, K = d->h.K, L = d->h.L;
     const size_t cells = (size_t)d->buf.cap * (size_t)E;
-    int rc = traceset_has_router(d->ts) ? traceset_load_router(d->ts, &d->router, e) : ERR_OK;
-    const int n = traceset_has_router(d->ts) ? 3 : 2; /* jobs: frequency, repeat, gate */
+    int rc = traceset_has_router(d->vts) ? traceset_load_router(d->vts, &d->router, e) : ERR_OK;
+    const int n = traceset_has_router(d->vts) ? 3 : 2; /* jobs: frequency, repeat, gate */
     MetricsAcc *acc[3] = {d->acc, NULL, NULL};
     float *scores = rc ? NULL : malloc((size_t)n * cells * sizeof *scores);
     if (!rc && !scores)
