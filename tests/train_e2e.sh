@@ -98,6 +98,13 @@ done
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 5 --export "$out"
 expect_rc 1 "export into a non-empty directory"
 expect_match ERR "not empty" "the refusal says why"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 5 \
+    --export "$TEST_TMP/no/such/dir"
+expect_rc 1 "export below a missing directory: refused before training, not after"
+expect_match ERR "cannot create the export directory in $TEST_TMP/no/such" "the refusal names the parent"
+case "$ERR" in *"step 5/5"*) fail "training ran before the export was refused" ;;
+*) pass "no training ran" ;; esac
+checks=$((checks + 1))
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple,simple
 expect_rc 2 "a repeated architecture"
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch bogus

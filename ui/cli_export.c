@@ -4,17 +4,46 @@
 #include "cli_export.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "opts.h"
 #include "train/export.h"
 
+/* A directory that does not exist yet is created at export time, in its
+ * parent: check that parent now, so a long run does not end in an
+ * unwritable export. */
+static int export_parent_usable(const char *dir)
+{
+    char parent[4096];
+    if (snprintf(parent, sizeof parent, "%s", dir) >= (int)sizeof parent) {
+        fprintf(stderr, "moespec: %s: export path too long\n", dir);
+        return 0;
+    }
+    char *slash = strrchr(parent, '/');
+    while (slash && slash > parent && slash[1] == '\0') { /* "out/" names out */
+        *slash = '\0';
+        slash = strrchr(parent, '/');
+    }
+    const char *p = !slash ? "." : slash == parent ? "/" : (*slash = '\0', parent);
+    if (access(p, W_OK | X_OK) == 0)
+        return 1;
+    fprintf(stderr, "moespec: %s: cannot create the export directory in %s: %s\n", dir, p,
+            strerror(errno));
+    return 0;
+}
+
 int cli_export_dir_usable(const char *dir)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return 1;
+    if (!d && errno == ENOENT)
+        return export_parent_usable(dir);
+    if (!d) {
+        fprintf(stderr, "moespec: %s: export directory: %s\n", dir, strerror(errno));
+        return 0;
+    }
     struct dirent *ent;
     int empty = 1;
     while (empty && (ent = readdir(d)))
