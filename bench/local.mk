@@ -7,6 +7,7 @@ BENCH_BINS =
 EXTRA_PROGRAMS =
 include bench/data.mk
 include bench/train.mk
+include bench/deploy.mk
 CLEANFILES += $(BENCH_BINS)
 bench: $(BENCH_BINS)
 .PHONY: bench

@@ -25,6 +25,7 @@ include tests/nn.mk
 include tests/models.mk
 include tests/data.mk
 include tests/metrics.mk
+include tests/deploy.mk
 include tests/train.mk
 include tests/ui.mk
 endif

@@ -67,11 +67,14 @@ typedef struct SimResult {
     int64_t demand_fetches;        /* misses */
     int64_t prefetch_fetches;      /* experts fetched by prefetches */
     int64_t prefetch_useful;       /* of those, needed at their target step */
-    double stall_s;                /* Σ over steps of the stall, seconds */
+    double late_s;                 /* Σ over steps of max(0, p·f − lead), seconds: the
+                                      prefetch part of the stall (the demand part is
+                                      demand_fetches · f, added by sim_finish) */
     /* derived (sim_finish) */
     double hit;                    /* hits / (steps * K) */
     double prefetch_precision;     /* useful / prefetch fetches; NaN without prefetch */
     double bytes_per_token;        /* (demand + prefetch fetches) * expert bytes / tokens */
+    double stall_s;                /* demand_fetches · f + late_s */
     double stall_ms_per_token;
     double tpot_ms;                /* L * layer_ms + stall per token */
 } SimResult;
@@ -92,6 +95,10 @@ int sim_replay(const SimTrace *t, const SimCase *c, const SimCost *cost, SimResu
 
 /* Derived columns of out from its counts (sim_replay calls it). */
 void sim_finish(const SimTrace *t, const SimCost *cost, SimResult *out);
+
+/* max(0, p·f − lead) of one step whose prefetch fetched p experts: the one
+ * formula every replay uses, so their late_s agree. */
+double sim_late_s(int p, int lookahead, const SimCost *cost);
 
 /* TPOT of lru without prefetch at the same C / this TPOT. */
 double sim_speedup(const SimResult *lru_plain, const SimResult *r);
