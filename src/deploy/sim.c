@@ -87,7 +87,7 @@ void sim_finish(const SimTrace *t, const SimCost *cost, SimResult *r)
     r->hit = (double)r->hits / ((double)r->steps * t->K);
     r->prefetch_precision = r->prefetch_fetches
                                 ? (double)r->prefetch_useful / (double)r->prefetch_fetches
-                                : NAN;
+                                : (double)NAN;
     r->bytes_per_token =
         (double)(r->demand_fetches + r->prefetch_fetches) * cost->expert_mb * 1e6 / tok;
     r->stall_s = (double)r->demand_fetches * fetch_s(cost) + r->late_s;
