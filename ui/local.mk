@@ -1,7 +1,7 @@
 # ui: the program (main, command layer) and, later, the curses dashboard.
 bin_PROGRAMS += moespec
 moespec_SOURCES = ui/main.c ui/opts.c ui/cmd_train.c ui/cmd_gen.c ui/cmd_import.c \
-	ui/cmd_info.c ui/cmd_eval.c ui/demo_data.c ui/progress_bar.c ui/headless.c ui/stop_signal.c ui/cli_export.c ui/train_resume.c
+	ui/cmd_info.c ui/cmd_eval.c ui/cmd_simulate.c ui/demo_data.c ui/progress_bar.c ui/headless.c ui/stop_signal.c ui/cli_export.c ui/train_resume.c
 noinst_HEADERS += ui/commands.h ui/opts.h ui/demo_data.h ui/progress_bar.h ui/headless.h ui/stop_signal.h ui/cli_export.h ui/train_resume.h
 moespec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
 moespec_LDADD = $(CORE_LIBS) $(NCURSES_LIBS) $(EXT_LIBS)

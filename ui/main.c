@@ -23,6 +23,7 @@ static const Command commands[] = {
     {"import", cmd_import, "convert CSV routing traces into a trace set"},
     {"info", cmd_info, "describe and verify a trace set"},
     {"eval", cmd_eval, "evaluate checkpoints on a trace set"},
+    {"simulate", cmd_simulate, "replay traces through expert caches with prefetch (deployment)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
