@@ -394,12 +394,66 @@ static void test_rank_scores(void **state)
     assert_memory_equal(out, want, sizeof want);
 }
 
+
+/* Ensure that repeat predicts the previous token's experts at the same
+ * layer in gate order, then the frequency order, and the frequency order
+ * alone at a sequence's first token (seq_start). E=6 K=2 L=1, 3 tokens,
+ * token 2 starts a new sequence. */
+static void test_pred_repeat(void **state)
+{
+    (void)state;
+    static const uint16_t x[] = {4, 2, 5, 0, 3, 1};
+    static const uint8_t starts[] = {1, 0, 1};
+    static const uint16_t freq[] = {5, 4, 3, 2, 1, 0};
+    SimTrace t = {6, 2, 1, 3, x};
+    uint16_t top[3 * 3];
+    sim_pred_repeat(&t, starts, freq, 3, top);
+    static const uint16_t want[] = {5, 4, 3,   /* t=0: frequency order */
+                                    4, 2, 5,   /* t=1: R(0) = {4, 2}, then 5 */
+                                    5, 4, 3};  /* t=2: a new sequence */
+    assert_memory_equal(top, want, sizeof want);
+}
+
+/* Ensure that static pins the C experts of static_counts (the training
+ * split's), not the replayed trace's: counts make {3, 4} the set, the trace
+ * needs {0, 1} then {3, 5}: hits 0 then 1. */
+static void test_static_counts(void **state)
+{
+    (void)state;
+    static const uint16_t x[] = {0, 1, 3, 5};
+    static const uint32_t counts[] = {1, 1, 0, 9, 8, 0};
+    SimTrace t = {6, 2, 1, 2, x};
+    SimCase c = {SIM_STATIC, 2, 0, NULL, counts};
+    SimResult r;
+    Err e;
+    assert_int_equal(sim_replay(&t, &c, &cost1, &r, NULL, &e), 0);
+    assert_int_equal(r.hits, 1);
+    assert_int_equal(r.demand_fetches, 3);
+    c.static_counts = NULL; /* from the trace: {0, 1} (ties to lower id) */
+    assert_int_equal(sim_replay(&t, &c, &cost1, &r, NULL, &e), 0);
+    assert_int_equal(r.hits, 2);
+}
+
+/* Ensure that the frequency order ranks integer counts exactly, also above
+ * 2^24 where floats would tie 16777217 with 16777216. */
+static void test_freq_order_large(void **state)
+{
+    (void)state;
+    static const uint32_t counts[] = {16777216u, 16777217u, 3, 16777217u};
+    uint16_t order[4];
+    sim_freq_order(counts, 4, 1, order);
+    static const uint16_t want[] = {1, 3, 0, 2};
+    assert_memory_equal(order, want, sizeof want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_policies),  cmocka_unit_test(test_hand_prefetch),
         cmocka_unit_test(test_random_vs_reference), cmocka_unit_test(test_invariants),
         cmocka_unit_test(test_validation),     cmocka_unit_test(test_rank_scores),
+        cmocka_unit_test(test_pred_repeat),    cmocka_unit_test(test_static_counts),
+        cmocka_unit_test(test_freq_order_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
  */
 #include "deploy/sim.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "metrics/topk.h"
@@ -17,13 +18,30 @@ void sim_count_needs(const SimTrace *t, uint32_t *counts)
                 counts[(size_t)l * t->E + t->experts[(s * t->L + l) * t->K + j]]++;
 }
 
+typedef struct CountId {
+    uint32_t count;
+    uint16_t id;
+} CountId;
+
+static int by_count_then_id(const void *a, const void *b)
+{
+    const CountId *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count < y->count ? 1 : -1; /* most needed first */
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Integer counts are compared as integers: a float ranking would merge
+ * counts above 2^24 (a long trace's popular experts) into false ties. */
 void sim_freq_order(const uint32_t *counts, int E, int L, uint16_t *freq_order)
 {
-    float sc[SIM_MAX_EXPERTS];
+    CountId ci[SIM_MAX_EXPERTS];
     for (int l = 0; l < L; l++) {
         for (int e = 0; e < E; e++)
-            sc[e] = (float)counts[(size_t)l * E + e]; /* exact below 2^24 */
-        sim_rank_scores(sc, E, E, freq_order + (size_t)l * E);
+            ci[e] = (CountId){counts[(size_t)l * E + e], (uint16_t)e};
+        qsort(ci, (size_t)E, sizeof ci[0], by_count_then_id);
+        for (int e = 0; e < E; e++)
+            freq_order[(size_t)l * E + e] = ci[e].id;
     }
 }
 
