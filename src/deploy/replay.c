@@ -3,8 +3,11 @@
  * prefetch(t, l') then demand(t, l') for every Δ, so a layer's cache, clock
  * and belady next-need table are all the state there is (O(n_tok · K)).
  *
- * Victims are chosen by a scan of the C resident slots (C <= E <= 1024):
- * O(steps · K · C) worst case, no allocation inside the step loop.
+ * The resident experts are a binary heap ordered by the policy's victim
+ * order (worse()), so a victim costs O(log C) and a touched expert is
+ * re-placed in O(log C): the replay is O(steps · (K + M) · log C), with no
+ * allocation inside the step loop. Protected experts (the step's R, the
+ * prefetch's M) are set aside from the top while the victim is taken.
  * Recency: one clock per layer, ticking once per event (a prefetch or a
  * step); all of R share their step's tick, all M share their prefetch's.
  * lfu's "last use" is that same clock (so a prefetch refreshes it).
@@ -18,7 +21,8 @@
 
 typedef struct Layer {
     int E, C, n_res;
-    uint16_t *res;    /* [C] resident ids */
+    uint16_t *res;    /* [C] resident ids, a heap: res[0] is the best victim */
+    int *hpos;        /* [E] index in res of a resident expert */
     uint8_t *in;      /* [E] resident */
     int64_t *last;    /* [E] last use (clock) */
     int64_t *cnt;     /* [E] steps that needed it so far */
@@ -40,21 +44,74 @@ static int worse(const Layer *y, SimPolicy p, int a, int b)
     return a < b;
 }
 
-/* Inserts id, evicting the best unprotected victim when full. */
+static void h_swap(Layer *y, int i, int j)
+{
+    uint16_t a = y->res[i], b = y->res[j];
+    y->res[i] = b, y->res[j] = a;
+    y->hpos[b] = i, y->hpos[a] = j;
+}
+
+static void h_up(Layer *y, SimPolicy p, int i)
+{
+    while (i > 0 && worse(y, p, y->res[i], y->res[(i - 1) / 2])) {
+        h_swap(y, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void h_down(Layer *y, SimPolicy p, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < y->n_res && worse(y, p, y->res[l], y->res[m]))
+            m = l;
+        if (r < y->n_res && worse(y, p, y->res[r], y->res[m]))
+            m = r;
+        if (m == i)
+            return;
+        h_swap(y, i, m);
+        i = m;
+    }
+}
+
+static void h_push(Layer *y, SimPolicy p, int id)
+{
+    y->res[y->n_res] = (uint16_t)id;
+    y->hpos[id] = y->n_res++;
+    h_up(y, p, y->n_res - 1);
+}
+
+static int h_pop(Layer *y, SimPolicy p)
+{
+    int top = y->res[0];
+    h_swap(y, 0, --y->n_res);
+    h_down(y, p, 0);
+    return top;
+}
+
+/* A resident expert's keys changed: put it back in its place. */
+static void h_fix(Layer *y, SimPolicy p, int id)
+{
+    if (y->in[id]) {
+        h_up(y, p, y->hpos[id]);
+        h_down(y, p, y->hpos[id]);
+    }
+}
+
+/* Inserts id, evicting the best unprotected victim when full. Fewer than
+ * K + M residents are protected and C >= both, so a victim exists. */
 static void insert(Layer *y, SimPolicy p, int id, int64_t clk)
 {
-    if (y->n_res < y->C) {
-        y->res[y->n_res++] = (uint16_t)id;
-    } else {
-        int v = -1;
-        for (int i = 0; i < y->n_res; i++) {
-            int r = y->res[i];
-            if (y->prot[r] != clk && (v < 0 || worse(y, p, r, y->res[v])))
-                v = i;
-        }
-        y->in[y->res[v]] = 0;
-        y->res[v] = (uint16_t)id;
+    if (y->n_res == y->C) {
+        uint16_t aside[SIM_MAX_EXPERTS];
+        int n = 0;
+        while (y->prot[y->res[0]] == clk)
+            aside[n++] = (uint16_t)h_pop(y, p);
+        y->in[h_pop(y, p)] = 0;
+        for (int i = 0; i < n; i++)
+            h_push(y, p, aside[i]);
     }
+    h_push(y, p, id);
     y->in[id] = 1;
 }
 
@@ -66,6 +123,7 @@ static int prefetch(Layer *y, SimPolicy p, const uint16_t *top, int M, int64_t c
         y->prot[top[j]] = clk;
     for (int j = 0; j < M; j++) {
         y->last[top[j]] = clk;
+        h_fix(y, p, top[j]);
         if (!y->in[top[j]]) {
             insert(y, p, top[j], clk);
             y->pfet[top[j]] = clk;
@@ -86,6 +144,7 @@ static int demand(Layer *y, SimPolicy p, const uint16_t *R, int K, const int64_t
         y->cnt[R[j]]++;
         if (nxt)
             y->next[R[j]] = nxt[j];
+        h_fix(y, p, R[j]);
         hits += y->in[R[j]];
     }
     for (int j = 0; j < K; j++)
@@ -178,7 +237,8 @@ static void replay_layer(const SimTrace *t, const SimCase *c, const SimCost *cos
 
 static void layer_free(Layer *y)
 {
-    free(y->res), free(y->in), free(y->last), free(y->cnt), free(y->next), free(y->prot);
+    free(y->res), free(y->hpos), free(y->in), free(y->last), free(y->cnt), free(y->next);
+    free(y->prot);
     free(y->pfet), free(y->nxt);
 }
 
@@ -188,13 +248,14 @@ static int layer_alloc(const SimTrace *t, const SimCase *c, Layer *y, Err *e)
     memset(y, 0, sizeof *y);
     y->E = t->E, y->C = c->cache;
     y->res = malloc((size_t)c->cache * sizeof *y->res);
+    y->hpos = malloc(E * sizeof *y->hpos);
     y->in = malloc(E);
     y->last = malloc(E * sizeof(int64_t)), y->cnt = malloc(E * sizeof(int64_t));
     y->next = malloc(E * sizeof(int64_t)), y->prot = malloc(E * sizeof(int64_t));
     y->pfet = malloc(E * sizeof(int64_t));
     if (c->policy == SIM_BELADY)
         y->nxt = malloc(((size_t)t->n_tok * t->K + 1) * sizeof(int64_t));
-    if (!y->res || !y->in || !y->last || !y->cnt || !y->next || !y->prot || !y->pfet ||
+    if (!y->res || !y->hpos || !y->in || !y->last || !y->cnt || !y->next || !y->prot || !y->pfet ||
         (c->policy == SIM_BELADY && !y->nxt)) {
         layer_free(y);
         return err_set(e, ERR_RUNTIME, "sim_replay: out of memory for %lld tokens",
