@@ -211,7 +211,7 @@ static void test_bars(void **state)
 static void test_key_table_complete(void **state)
 {
     (void)state;
-    const int spec[] = {' ', 'P', '1', '\t', 'c', 'C', 'e', 'v',
+    const int spec[] = {' ', 'P', '1', '\t', 'c', 'C', 'e', 'v', 'd',
                         KEY_LEFT, KEY_RIGHT, '[', ']', 'l', '?', 'q', KEYS_CTRL_C};
     size_t n;
     const KeyBinding *t = keys_table(&n);
@@ -343,6 +343,8 @@ static void test_keys_dispatch(void **state)
     assert_int_equal(keys_dispatch(&v, s, ' '), KEYS_PAUSE_SHOWN | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, s, 'P'), KEYS_PAUSE_ALL | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, s, 'e'), KEYS_EXPORT | KEYS_REDRAW);
+    assert_int_equal(keys_dispatch(&v, s, 'd'), KEYS_REDRAW); /* says it is not built */
+    assert_non_null(strstr(v.note, "not built yet"));
     assert_int_equal(keys_dispatch(&v, s, '2'), 0);
     assert_int_equal(keys_dispatch(&v, s, '3'), 0);
     assert_int_equal(keys_dispatch(&v, s, '\t'), 0);

@@ -74,6 +74,16 @@ static unsigned act_compare(DashView *v, const Snapshot *s)
     return KEYS_REDRAW;
 }
 
+/* SPEC 7's deployment view is not built: say so, and where the numbers
+ * are meanwhile, rather than ignore the key. */
+static unsigned act_deploy(DashView *v, const Snapshot *s)
+{
+    (void)s;
+    dash_note(v, 0, "d: the live deployment view is not built yet; "
+                    "`moespec simulate CKPT... --data DIR` replays checkpoints");
+    return KEYS_REDRAW;
+}
+
 static unsigned act_k_left(DashView *v, const Snapshot *s)
 {
     (void)s;
@@ -141,6 +151,7 @@ static const KeyBinding table[] = {
     {'e', "e", "export CSV for all runs (new directory in --export)", "export",
      act_export, 0},
     {'v', "v", "compare view: all runs overlaid, one row per run", "compare", act_compare, 0},
+    {'d', "d", "deployment view (not built yet: see moespec simulate)", NULL, act_deploy, 0},
     {KEY_LEFT, NULL, "move the k cursor left (coverage)", NULL, act_k_left, 0},
     {KEY_RIGHT, NULL, "move the k cursor right (coverage)", NULL, act_k_right, 0},
     {'[', "[", "previous layer (confusion: all, 0 .. L-1)", NULL, act_layer_prev, 0},
