@@ -26,16 +26,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "data/traceset.h"
 
 enum { REPS = 5 };
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static uint64_t rng(uint64_t *s)
 {
@@ -93,7 +87,7 @@ static char *shard_path(const char *dir, int i)
 static double time_read(const char *dir, int n_shards)
 {
     static char buf[1 << 20];
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < n_shards; i++) {
         int fd = open(shard_path(dir, i), O_RDONLY);
         while (fd >= 0 && read(fd, buf, sizeof buf) > 0)
@@ -101,12 +95,12 @@ static double time_read(const char *dir, int n_shards)
         if (fd >= 0)
             close(fd);
     }
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static double time_scan(const char *dir, int n_shards, uint64_t *sink)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int i = 0; i < n_shards; i++) {
         int fd = open(shard_path(dir, i), O_RDONLY);
         struct stat st;
@@ -122,17 +116,17 @@ static double time_scan(const char *dir, int n_shards, uint64_t *sink)
         *sink += acc;
         munmap((void *)(uintptr_t)p, (size_t)st.st_size);
     }
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static double time_first_read(const char *dir, Err *e, int *rc)
 {
-    double t0 = now_s();
+    double t0 = bench_now_s();
     TraceSet *ts;
     *rc = traceset_open(dir, 1, &ts, e);
     for (int g = 0; !*rc && g < traceset_n_groups(ts); g++)
         *rc = traceset_load_group(ts, g, e);
-    double t = now_s() - t0;
+    double t = bench_now_s() - t0;
     if (ts)
         traceset_close(ts);
     return t;
@@ -142,7 +136,7 @@ static double time_first_read(const char *dir, Err *e, int *rc)
 static double time_reload(TraceSet *ts, float *row, double *sink, Err *e, int *rc)
 {
     const TraceHeader *h = traceset_header(ts);
-    double t0 = now_s();
+    double t0 = bench_now_s();
     for (int g = 0; !*rc && g < traceset_n_groups(ts); g++) {
         int64_t first, count;
         traceset_group_range(ts, g, &first, &count);
@@ -158,7 +152,7 @@ static double time_reload(TraceSet *ts, float *row, double *sink, Err *e, int *r
                 }
         }
     }
-    return now_s() - t0;
+    return bench_now_s() - t0;
 }
 
 static double best(const double *t, int n)
@@ -191,7 +185,7 @@ int main(int argc, char **argv)
     }
     snprintf(dir, sizeof dir, "%s/set", tmp);
     Err e = {0};
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int rc = write_set(dir, mb, &e);
     TraceSet *ts = NULL;
     if (!rc)
@@ -203,7 +197,7 @@ int main(int argc, char **argv)
     int n_shards = traceset_n_shards(ts);
     double gb = (double)traceset_bytes(ts) / 1e9;
     printf("bench_read: %.3f GB in %d shards (E=60 K=4 L=24 D=2048 f16), written in %.1f s\n",
-           gb, n_shards, now_s() - t0);
+           gb, n_shards, bench_now_s() - t0);
     printf("OpenBLAS core %s, %d threads (not used here); reads are single-threaded\n",
            openblas_get_corename(), openblas_get_num_threads());
     time_read(dir, n_shards); /* warm the page cache */

@@ -13,37 +13,27 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "deploy/sim.h"
+#include "util/rng.h"
 
 enum { E = 60, K = 4, L = 24 };
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static uint64_t rng(uint64_t *s)
-{
-    *s ^= *s << 13, *s ^= *s >> 7, *s ^= *s << 17;
-    return *s;
-}
-
 static void gen(int64_t n, uint16_t *x)
 {
-    uint64_t s = 0x2545f4914f6cdd1dull;
+    Rng r;
+    rng_seed(&r, 0x2545f4914f6cdd1dull);
     for (int64_t t = 0; t < n; t++)
         for (int l = 0; l < L; l++) {
             uint16_t *R = x + (t * L + l) * K;
-            if (t > 0 && rng(&s) % 4 == 0) {
+            if (t > 0 && rng_below(&r, 4) == 0) {
                 memcpy(R, R - L * K, K * sizeof *R);
                 continue;
             }
             for (int j = 0; j < K; j++) {
                 int e, dup;
                 do {
-                    double u = (double)(rng(&s) >> 11) / 9007199254740992.0;
+                    double u = rng_uniform(&r);
                     e = (int)(u * u * E + l) % E; /* skewed, a different head per layer */
                     dup = 0;
                     for (int i = 0; i < j; i++)
@@ -61,12 +51,12 @@ static void time_case(const SimTrace *t, SimPolicy p, int C, int M, const SimPre
     SimCase c = {p, C, M, pr, NULL};
     SimResult r;
     Err e;
-    double t0 = now_s();
+    double t0 = bench_now_s();
     if (sim_replay(t, &c, &cost, &r, NULL, &e)) {
         fprintf(stderr, "bench_replay: %s\n", e.msg);
         exit(1);
     }
-    double dt = now_s() - t0;
+    double dt = bench_now_s() - t0;
     printf("%-7s C=%-3d prefetch=%d %-9s  %7.3f s  %6.2f Msteps/s  hit %.4f  tpot %.3f ms\n",
            sim_policy_name(p), C, M, pred_name, dt, (double)r.steps / dt / 1e6, r.hit,
            r.tpot_ms);
@@ -82,6 +72,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--cache"))
             C = atoi(argv[i + 1]);
     }
+    if (n < 1 || n > 100000000) /* the trace and one predictor: 384 bytes a token */
+        return fprintf(stderr, "bench_replay: --tokens is outside 1..1e8\n"), 2;
     uint16_t *x = malloc((size_t)n * L * K * sizeof *x);
     uint16_t *top = malloc((size_t)n * L * K * sizeof *top);
     uint16_t fo[L * E];

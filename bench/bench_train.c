@@ -16,15 +16,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "models/model.h"
 #include "util/rng.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int arg_flag(int argc, char **argv, const char *name)
 {
@@ -89,14 +83,14 @@ int main(int argc, char **argv)
     double t0 = 0, loss = 0;
     for (int s = 0; s < warmup + steps; s++) {
         if (s == warmup)
-            t0 = now();
+            t0 = bench_now_s();
         if (model_forward(m, &b, tg, 1, &loss, &e) || (model_zero_grad(m), model_backward(m, &e)) ||
             model_update(m, 1e-3f, NULL, &e)) {
             fprintf(stderr, "bench_train: %s\n", e.msg);
             return 1;
         }
     }
-    double secs = now() - t0;
+    double secs = bench_now_s() - t0;
     printf("moespec %s%s: %.0f samples/s (D=%d W=%d E=%d L=%d rank %d, %zu params, B=%d, %d "
            "steps in %.3f s, loss %.4f; OpenBLAS core %s, %d threads)\n",
            arch_name(arch), mc.use_layer_id ? "" : " (no layer id)",

@@ -106,6 +106,14 @@ for bad in "--cache 1" "--cache 17" "--prefetch 0" "--policy fifo" "--predictor 
     [ ! -e "$T/bad" ] && pass "simulate $bad: nothing written" || fail "simulate $bad wrote $T/bad"
     checks=$((checks + 1))
 done
+# A set may hold up to 65535 experts; the simulator takes 1024: bounded
+# before anything is sized by E (an imported routing-only set, E = 1100).
+printf 'seq,pos,layer,e0,e1\n0,0,0,1099,3\n0,1,0,5,1000\n1,0,0,7,8\n' > "$T/big.csv"
+run_cmd "$MOESPEC" import --experts 1100 "$T/big.csv" -o "$T/bigE"
+expect_rc 0 "import a set of 1100 experts"
+run_cmd "$MOESPEC" simulate --data "$T/bigE" --cache 4
+expect_rc 3 "simulate refuses E beyond its bound"
+expect_match ERR "bigE: E=1100: the simulator takes at most 1024 experts" "the refusal names the set"
 run_cmd "$MOESPEC" simulate --data "$T/gen" --export "$T/x"
 expect_rc 1 "export into a non-empty directory"
 run_cmd "$MOESPEC" simulate --data "$T/nope"

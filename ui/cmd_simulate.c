@@ -281,7 +281,8 @@ static uint8_t *inverted(const uint8_t *mask, int64_t n)
     return out;
 }
 
-/* With checkpoints: their runs restored on their data (ckpt_eval), their
+/* With checkpoints: their runs restored on their data (not evaluated: the
+ * replay scores them itself), their
  * validation split replayed when --data is their training set. */
 static int simulate_checkpoints(SimArgs *a)
 {
@@ -292,7 +293,7 @@ static int simulate_checkpoints(SimArgs *a)
     Err e;
     err_clear(&e);
     CkptEval ev;
-    if (ckpt_eval_run(&cfg, a->given.val_data, a->set.ck, (const char *const *)a->set.paths,
+    if (ckpt_restore_runs(&cfg, a->given.val_data, a->set.ck, (const char *const *)a->set.paths,
                       a->set.n, &ev, &e)) {
         ckpt_eval_free(&ev);
         return opt_report(&e);

@@ -14,6 +14,11 @@ const char *sim_policy_name(SimPolicy p)
     return (p >= 0 && p < SIM_N_POLICIES) ? policy_names[p] : "?";
 }
 
+int sim_policy_prefetches(SimPolicy p)
+{
+    return p == SIM_LRU || p == SIM_LFU;
+}
+
 int sim_policy_parse(const char *s, SimPolicy *out, Err *e)
 {
     for (int i = 0; i < SIM_N_POLICIES; i++)
@@ -44,7 +49,7 @@ static int check_prefetch(const SimTrace *t, const SimCase *c, Err *e)
         return err_set(e, ERR_USAGE, "--prefetch %d is negative", M);
     if (M == 0)
         return 0;
-    if (c->policy != SIM_LRU && c->policy != SIM_LFU)
+    if (!sim_policy_prefetches(c->policy))
         return err_set(e, ERR_USAGE, "--prefetch %d needs policy lru or lfu, not %s", M,
                        sim_policy_name(c->policy));
     if (M > c->cache)

@@ -80,6 +80,8 @@ typedef struct SimResult {
 } SimResult;
 
 const char *sim_policy_name(SimPolicy p);
+/* 1 for the policies that take prefetches (lru, lfu: SPEC 11). */
+int sim_policy_prefetches(SimPolicy p);
 /* "lru" .. "static" -> *out; ERR_USAGE naming the word otherwise. */
 int sim_policy_parse(const char *s, SimPolicy *out, Err *e);
 

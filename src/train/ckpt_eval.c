@@ -47,7 +47,7 @@ static int check_shape(const TrainData *d, const Checkpoint *ck, const char *pat
                    ck->K, ck->L, ck->D);
 }
 
-static int eval_one(CkptEval *ev, const Checkpoint *ck, const char *path, Run *r, Err *e)
+static int restore_one(CkptEval *ev, const Checkpoint *ck, const char *path, Run *r, Err *e)
 {
     int rc = check_shape(&ev->data, ck, path, ev->cfg.data, e);
     if (!rc)
@@ -55,13 +55,11 @@ static int eval_one(CkptEval *ev, const Checkpoint *ck, const char *path, Run *r
     if (rc)
         return rc;
     r->steps_per_epoch = ck->steps_per_epoch; /* epochs of its own training set */
-    if ((rc = checkpoint_restore(ck, path, r, e)))
-        return rc;
-    return run_evaluate_alone(r, &ev->data, e);
+    return checkpoint_restore(ck, path, r, e);
 }
 
-int ckpt_eval_run(const TrainConfig *cfg, int val_data_given, const Checkpoint *cks,
-                  const char *const *paths, int n, CkptEval *ev, Err *e)
+int ckpt_restore_runs(const TrainConfig *cfg, int val_data_given, const Checkpoint *cks,
+                      const char *const *paths, int n, CkptEval *ev, Err *e)
 {
     memset(ev, 0, sizeof *ev);
     ev->cfg = *cfg;
@@ -74,7 +72,16 @@ int ckpt_eval_run(const TrainConfig *cfg, int val_data_given, const Checkpoint *
     if ((rc = train_data_open(&ev->cfg, &ev->data, e)))
         return rc;
     for (; !rc && ev->n_runs < n; ev->n_runs++)
-        rc = eval_one(ev, &cks[ev->n_runs], paths[ev->n_runs], &ev->runs[ev->n_runs], e);
+        rc = restore_one(ev, &cks[ev->n_runs], paths[ev->n_runs], &ev->runs[ev->n_runs], e);
+    return rc;
+}
+
+int ckpt_eval_run(const TrainConfig *cfg, int val_data_given, const Checkpoint *cks,
+                  const char *const *paths, int n, CkptEval *ev, Err *e)
+{
+    int rc = ckpt_restore_runs(cfg, val_data_given, cks, paths, n, ev, e);
+    for (int i = 0; !rc && i < ev->n_runs; i++)
+        rc = run_evaluate_alone(&ev->runs[i], &ev->data, e);
     return rc;
 }
 

@@ -31,6 +31,11 @@ typedef struct CkptEval {
  * set is unreadable or its shape is not a checkpoint's. */
 int ckpt_eval_run(const TrainConfig *cfg, int val_data_given, const Checkpoint *cks,
                   const char *const *paths, int n, CkptEval *out, Err *e);
+/* ckpt_eval_run without the evaluation: the runs restored on the data,
+ * for a caller that scores them its own way (simulate); their histories
+ * are the checkpoints' own. */
+int ckpt_restore_runs(const TrainConfig *cfg, int val_data_given, const Checkpoint *cks,
+                      const char *const *paths, int n, CkptEval *out, Err *e);
 /* Validation samples run i was evaluated on. */
 int64_t ckpt_eval_samples(const CkptEval *ev, int i);
 void ckpt_eval_free(CkptEval *ev);

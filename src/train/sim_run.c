@@ -118,11 +118,6 @@ static int make_predictors(const SimSource *src, const SimSettings *s, const Sim
     return rc ? rc : check_names(s, p, *n, e);
 }
 
-static int is_prefetch_policy(SimPolicy p)
-{
-    return p == SIM_LRU || p == SIM_LFU;
-}
-
 static int add_row(SimTable *out, const SimReplay *rp, const SimCost *cost, const SimCase *c,
                    const char *pred_name, int lookahead, Err *e)
 {
@@ -156,7 +151,7 @@ static int cache_rows(SimTable *out, const SimReplay *rp, const SimSettings *s,
         for (int m = 0; !rc && m < s->n_prefetch; m++)
             for (int i = 0; !rc && i < s->n_policies; i++) {
                 SimCase pc = {s->policies[i], C, s->prefetch[m], &p[j].pred, NULL};
-                if (is_prefetch_policy(pc.policy) && pc.prefetch <= C)
+                if (sim_policy_prefetches(pc.policy) && pc.prefetch <= C)
                     rc = add_row(out, rp, &s->cost, &pc, p[j].name, p[j].pred.lookahead, e);
             }
     for (int r = first; r < out->n_rows; r++)

@@ -95,6 +95,11 @@ int sim_replay_build(TraceSet *ts, const uint8_t *mask, int64_t sim_tokens, Trac
     memset(r, 0, sizeof *r);
     const TraceHeader *h = traceset_header(ts);
     const int64_t n_seqs = traceset_n_seqs(ts);
+    /* The set may hold up to 65535 experts; the simulator's per-layer
+     * rankings are sized for SIM_MAX_EXPERTS. Bound before the first use. */
+    if (h->E > SIM_MAX_EXPERTS)
+        return err_set(e, ERR_INPUT, "%s: E=%d: the simulator takes at most %d experts",
+                       traceset_path(ts), h->E, SIM_MAX_EXPERTS);
     r->trace = (SimTrace){h->E, h->K, h->L, 0, NULL};
     r->seq_first = malloc((size_t)n_seqs * sizeof *r->seq_first);
     r->replayed = calloc((size_t)n_seqs, 1);
