@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_clock.h"
+#include "clock.h"
 #include "data/traceset.h"
 
 enum { REPS = 5 };

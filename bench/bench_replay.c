@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench_clock.h"
+#include "clock.h"
 #include "deploy/sim.h"
 #include "util/rng.h"
 

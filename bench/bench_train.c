@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bench_clock.h"
+#include "clock.h"
 #include "models/model.h"
 #include "util/rng.h"
 

@@ -8,7 +8,7 @@ EXTRA_PROGRAMS =
 include bench/data.mk
 include bench/train.mk
 include bench/deploy.mk
-noinst_HEADERS += bench/bench_clock.h
+noinst_HEADERS += bench/clock.h
 CLEANFILES += $(BENCH_BINS)
 bench: $(BENCH_BINS)
 .PHONY: bench
