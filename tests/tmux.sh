@@ -22,8 +22,10 @@ tm() { tmux -S "$TMUX_SOCK" -f "$TMUX_CONF" "$@"; }
 
 # tmux_start NAME W H [VAR=VALUE...] -- COMMAND...: runs COMMAND in a new
 # W x H session NAME with VAR=VALUE in its environment, under a shell that
-# then writes COMMAND's status to $TEST_TMP/NAME.rc and the terminal's modes
-# (stty -a) to $TEST_TMP/NAME.stty, and stays, so the screen can be read.
+# then writes the terminal's modes (stty -a) to $TEST_TMP/NAME.stty and
+# COMMAND's status to $TEST_TMP/NAME.rc, in that order (tmux_wait waits for
+# the .rc, so the modes must be on disk first: a loaded machine once read an
+# empty .stty), and stays, so the screen can be read.
 # The shell survives Ctrl-C and Ctrl-\ (trap :) to record the status;
 # COMMAND gets the default SIGINT and SIGQUIT dispositions.
 tmux_start() {
@@ -34,7 +36,7 @@ tmux_start() {
     shift
     # shellcheck disable=SC2086
     tm new-session -d -s "$_name" -x "$_w" -y "$_h" $_env -- sh -c \
-        'trap : INT QUIT; "$@"; echo $? >"$0.rc"; stty -a >"$0.stty" 2>&1; exec sleep 600' \
+        'trap : INT QUIT; "$@"; rc=$?; stty -a >"$0.stty" 2>&1; echo $rc >"$0.rc"; exec sleep 600' \
         "$TEST_TMP/$_name" "$@"
 }
 
