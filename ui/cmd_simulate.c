@@ -348,7 +348,7 @@ int cmd_simulate(int argc, char **argv)
     memset(&a, 0, sizeof a);
     train_config_default(&a.cli);
     a.sim.lookahead = -1;
-    a.sim.cost = (SimCost){0, 25.0, 0.3, 0.0};
+    a.sim.cost = SIM_COST_DEFAULT;
     int rc = parse_sim_args(argc, argv, &a);
     if (rc < 0 && a.export_dir && !cli_export_dir_usable(a.export_dir))
         rc = 1;

@@ -63,6 +63,10 @@ static const char train_usage[] =
     "  --resume FILE          continue the run of a checkpoint (repeat once per run;\n"
     "                         not with --arch; hyperparameters come from the files)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
+    "  --sim-tokens N         live deployment simulation (d view, deploy.csv) on the\n"
+    "                         first N validation tokens (default 16384; 0 = off)\n"
+    "  --expert-mb X, --link-bandwidth X, --layer-ms X, --attn-ms X\n"
+    "                         its cost model, as in moespec simulate\n"
     "  -h, --help             show this help and exit\n"
     "\n"
     "Architectures (--arch names, default lr, what each is):\n";
@@ -82,7 +86,7 @@ enum {
     OPT_WIDTH, OPT_WINDOW, OPT_LOOKAHEAD, OPT_NO_LAYER_ID, OPT_SEED, OPT_VAL_FRAC,
     OPT_VAL_DATA, OPT_VAL_SAMPLES, OPT_EVAL_EVERY, OPT_SHARDS_PER_GROUP, OPT_THREADS,
     OPT_HEADLESS, OPT_EXPORT, OPT_CHECKPOINT_DIR, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_LOG,
-    OPT_RANK
+    OPT_RANK, OPT_SIM_TOKENS, OPT_EXPERT_MB, OPT_LINK, OPT_LAYER_MS, OPT_ATTN_MS
 };
 
 static const struct option train_options[] = {
@@ -111,6 +115,11 @@ static const struct option train_options[] = {
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
     {"resume", required_argument, NULL, OPT_RESUME},
     {"log", required_argument, NULL, OPT_LOG},
+    {"sim-tokens", required_argument, NULL, OPT_SIM_TOKENS},
+    {"expert-mb", required_argument, NULL, OPT_EXPERT_MB},
+    {"link-bandwidth", required_argument, NULL, OPT_LINK},
+    {"layer-ms", required_argument, NULL, OPT_LAYER_MS},
+    {"attn-ms", required_argument, NULL, OPT_ATTN_MS},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -252,6 +261,12 @@ static int parse_value(int c, const char *arg, TrainArgs *a)
         a->checkpoint_dir = arg;
         return 0;
     case OPT_RESUME: return resume_add(&a->resume, arg);
+    case OPT_SIM_TOKENS:
+        return opt_long("--sim-tokens", arg, 0, 0x7fffffffffffL, &v) ? -1 : (t->sim_tokens = v, 0);
+    case OPT_EXPERT_MB: return opt_double("--expert-mb", arg, 1e-6, 1e6, &t->sim_cost.expert_mb) ? -1 : 0;
+    case OPT_LINK: return opt_double("--link-bandwidth", arg, 1e-6, 1e6, &t->sim_cost.link_gbps) ? -1 : 0;
+    case OPT_LAYER_MS: return opt_double("--layer-ms", arg, 0, 1e6, &t->sim_cost.layer_ms) ? -1 : 0;
+    case OPT_ATTN_MS: return opt_double("--attn-ms", arg, 0, 1e6, &t->sim_cost.attn_ms) ? -1 : 0;
     default: return -1;
     }
 }

@@ -126,6 +126,8 @@ int resume_prepare(ResumeSet *rs, const TrainConfig *cli, const TrainGiven *give
     if (given->val_data)
         memcpy(cfg->val_data, cli->val_data, sizeof cfg->val_data);
     cfg->threads = cli->threads;
+    cfg->sim_tokens = cli->sim_tokens;
+    cfg->sim_cost = cli->sim_cost;
     cfg->n_archs = rs->n;
     for (int i = 0; i < rs->n; i++) {
         Arch a = rs->ck[i].arch;

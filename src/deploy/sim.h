@@ -50,6 +50,8 @@ typedef enum { SIM_LRU = 0, SIM_LFU, SIM_BELADY, SIM_STATIC, SIM_N_POLICIES } Si
 typedef struct SimCost {
     double expert_mb, link_gbps, layer_ms, attn_ms;
 } SimCost;
+/* SPEC 11's defaults; expert_mb 0 = the manifest's expert_bytes, else 17.3. */
+#define SIM_COST_DEFAULT ((SimCost){0.0, 25.0, 0.3, 0.0})
 
 typedef struct SimCase {
     SimPolicy policy;

@@ -51,6 +51,8 @@ typedef struct TrainData {
     Router router;            /* its routers (when has_gate) */
     MetricsResult base_gate;  /* gate baseline on the validation samples (has_gate) */
     uint64_t fingerprint;     /* of ts */
+    struct SimLive *live;     /* the live deployment simulation, borrowed from
+                                 the trainer (sim_live.h); NULL = none */
 } TrainData;
 
 /* The view an architecture reads under c: its window (1 for the per-token

@@ -8,6 +8,8 @@
 
 #include "metrics/chance.h"
 #include "train/export_files.h"
+#include "train/sim_export.h"
+#include "train/sim_live.h"
 
 int export_file_open(ExportFile *f, const char *dir, const char *name, Err *e)
 {
@@ -151,6 +153,21 @@ static int write_metrics(const char *dir, const TrainData *d, const Run *const *
     return export_file_close(&f, e);
 }
 
+/* deploy.csv: the live simulation at each run's latest evaluation (none
+ * when it is off or never ran: the man page says so). */
+static int export_deploy(const char *dir, const TrainData *d, const Run *const *runs, int n,
+                         Err *e)
+{
+    if (!d->live || sim_live_why_off(d->live) || !sim_live_prepared(d->live))
+        return ERR_OK;
+    SimTable t;
+    int rc = sim_live_table(d->live, runs, n, &t, e);
+    if (!rc)
+        rc = sim_export_deploy(dir, &t, e);
+    sim_table_free(&t);
+    return rc;
+}
+
 int export_write(const char *dir, const TrainConfig *c, const TrainData *d,
                  const Run *const *runs, int n, const ExportInfo *info, Err *e)
 {
@@ -173,6 +190,8 @@ int export_write(const char *dir, const TrainConfig *c, const TrainData *d,
         rc = export_confusion(ad.tmp, d, runs[i], e);
     if (!rc)
         rc = export_config(ad.tmp, c, d, runs, n, info, e);
+    if (!rc)
+        rc = export_deploy(ad.tmp, d, runs, n, e);
     if (rc) {
         atomic_dir_abort(&ad);
         return rc;

@@ -217,6 +217,11 @@ static void config_run(CsvWriter *w, const TrainConfig *c, const TrainData *d, c
     ROW("eval_every", "%lld", (long long)c->eval_every);
     ROW("shards_per_group", "%d", c->shards_per_group);
     ROW("threads", "%d", c->threads);
+    ROW("sim_tokens", "%lld", (long long)c->sim_tokens);
+    ROW("expert_mb", "%.9g", c->sim_cost.expert_mb);
+    ROW("link_bandwidth", "%.9g", c->sim_cost.link_gbps);
+    ROW("layer_ms", "%.9g", c->sim_cost.layer_ms);
+    ROW("attn_ms", "%.9g", c->sim_cost.attn_ms);
     ROW("openblas_core", "%s", blas_core());
     ROW("openblas_threads", "%d", blas_threads());
 #undef ROW

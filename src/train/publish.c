@@ -92,5 +92,6 @@ int publish_build(SnapshotBuf *out, const TrainData *d, const Run *runs, int n,
     fill_baselines(s, d);
     for (int i = 0; i < n; i++)
         fill_run(&s->runs[i], &runs[i], st->last_checkpoint_step[i], h->E, h->L);
+    publish_deploy(s, d, runs, n, st->busy_s);
     return ERR_OK;
 }

@@ -22,10 +22,16 @@ typedef struct PublishStatus {
     const char *message;
     uint64_t message_seq;
     const int64_t *last_checkpoint_step; /* [n_runs] */
+    const double *busy_s;                /* [n_runs] compute seconds, or NULL */
 } PublishStatus;
 
 /* out becomes the snapshot of runs[0..n) on d. ERR_RUNTIME when memory
  * runs out. */
+/* The deployment part of s (s->deploy, the runs' deploy rows and cover
+ * levels, the baselines' cover levels): publish_deploy.c. */
+void publish_deploy(Snapshot *s, const TrainData *d, const Run *runs, int n,
+                    const double *busy_s);
+
 int publish_build(SnapshotBuf *out, const TrainData *d, const Run *runs, int n,
                   const PublishStatus *st, Err *e);
 

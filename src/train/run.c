@@ -1,6 +1,8 @@
 /* run.c: one run's step and evaluation; see run.h. */
 #include "train/run.h"
 
+#include "train/sim_live.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +69,7 @@ void run_free(Run *r)
     for (int j = 0; j < BATCH_MAX_AUX; j++)
         metrics_acc_free(r->aux_acc[j]);
     free(r->hist);
+    free(r->deploy);
     memset(r, 0, sizeof *r);
 }
 
@@ -147,16 +150,23 @@ static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_
 {
     LossSum loss = {0.0, 0};
     AuxAccs aux = {r->n_aux, r->aux_acc};
-    ScoreSink sinks[] = {{sink_metrics, d->acc}, {sink_loss, &loss}, {sink_aux_metrics, &aux}};
+    ScoreSink sinks[4] = {{sink_metrics, d->acc}, {sink_loss, &loss}};
+    int n_sinks = 2;
+    if (r->n_aux)
+        sinks[n_sinks++] = (ScoreSink){sink_aux_metrics, &aux};
+    ScoreSink sim = sim_live_sink(d->live); /* SPEC 11: the deployment replay's ranks */
+    if (sim.ctx)
+        sinks[n_sinks++] = sim;
     metrics_acc_reset(d->acc);
     for (int j = 0; j < r->n_aux; j++)
         metrics_acc_reset(r->aux_acc[j]);
     ModelScorer scorer = {r->model, 0};
-    ScoreJob job = {score_model, &scorer, sinks, r->n_aux ? 3 : 2};
+    ScoreJob job = {score_model, &scorer, sinks, n_sinks};
     int rc = score_pass(d->views[r->view].val, &d->buf, &job, 1, e);
     if (rc && scorer.nonfinite)
         return run_halt(r, rc, e);
-    if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)))
+    if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)) ||
+        (rc = sim_live_finish(d->live, r, e)))
         return rc;
     metrics_summary(&r->last, s);
     *val_loss = loss.n ? loss.sum / (double)loss.n : (double)NAN;

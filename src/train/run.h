@@ -22,6 +22,8 @@
 #include "train/train_config.h"
 #include "util/err.h"
 
+struct SimRow;
+
 typedef struct Run {
     Arch arch;
     char name[16];             /* the architecture name */
@@ -51,6 +53,12 @@ typedef struct Run {
     MetricsSummary aux[BATCH_MAX_AUX];      /* latest evaluation, per head */
     int64_t best_step;         /* evaluation with the highest recall@K */
     double best_recall_K;
+    /* the live deployment simulation (sim_live.h) at the latest evaluation:
+     * the rows of this run as predictor, NULL before one */
+    struct SimRow *deploy;
+    int n_deploy;
+    int64_t deploy_step;       /* the evaluation they are of */
+    double sim_s;              /* seconds the live simulation has taken for this run */
     RunState state;
     char message[512];         /* last noteworthy event (HALTED reason, ...) */
 } Run;

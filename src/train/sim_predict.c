@@ -12,16 +12,10 @@
 #include "train/dataset.h"
 #include "train/score.h"
 
-typedef struct TopSink {
-    const SimReplay *rp;
-    int lookahead, M;
-    uint16_t *top;     /* [tokens][L][M] */
-} TopSink;
-
-static int sink_top(void *ctx, const Scored *s, Err *e)
+int sim_sink_top(void *ctx, const Scored *s, Err *e)
 {
     (void)e;
-    TopSink *k = ctx;
+    SimTopSink *k = ctx;
     const SampleBatch *b = s->b;
     const int L = k->rp->trace.L;
     for (int i = 0; i < b->n; i++) {
@@ -32,6 +26,7 @@ static int sink_top(void *ctx, const Scored *s, Err *e)
         size_t step = (size_t)(first + b->pos[i]) * (size_t)L + (size_t)lp;
         sim_rank_scores(s->scores + (size_t)i * (size_t)s->E, s->E, k->M,
                         k->top + step * (size_t)k->M);
+        k->filled++;
     }
     return ERR_OK;
 }
@@ -51,8 +46,8 @@ static int pass(TraceSet *ts, const SimReplay *rp, int lookahead, int batch, int
     if (!rc && scores_slot &&
         !(*scores_slot = malloc((size_t)batcher_batch_rows(b) * (size_t)h->E * sizeof(float))))
         rc = err_set(e, ERR_RUNTIME, "out of memory");
-    TopSink k = {rp, lookahead, M, top};
-    ScoreSink sink = {sink_top, &k};
+    SimTopSink k = {rp, lookahead, M, top, 0};
+    ScoreSink sink = {sim_sink_top, &k};
     ScoreJob job = {fn, ctx, &sink, 1};
     if (!rc)
         rc = score_pass(b, &buf, &job, 1, e);

@@ -11,12 +11,6 @@
 
 #define SIM_DEFAULT_EXPERT_MB 17.3 /* SPEC 11: Qwen1.5-MoE-A2.7B's expert in fp16 */
 
-typedef struct Predictor {
-    char name[32];
-    SimPred pred;
-    uint16_t *top;
-} Predictor;
-
 static int has_int(const int *v, int n, int x)
 {
     for (int i = 0; i < n; i++)
@@ -67,7 +61,7 @@ static int wanted(const SimSettings *s, const char *name)
 }
 
 /* Every --predictor name must be something this simulation has. */
-static int check_names(const SimSettings *s, const Predictor *p, int n, Err *e)
+static int check_names(const SimSettings *s, const SimPredictor *p, int n, Err *e)
 {
     for (int i = 0; i < s->n_predictors; i++) {
         int found = 0;
@@ -81,10 +75,10 @@ static int check_names(const SimSettings *s, const Predictor *p, int n, Err *e)
     return ERR_OK;
 }
 
-static int add_predictor(Predictor *p, int *n, const char *name, int M, int lookahead,
-                         const SimTrace *t, Err *e)
+int sim_predictor_add(SimPredictor *p, int *n, const char *name, int M, int lookahead,
+                      const SimTrace *t, Err *e)
 {
-    Predictor *q = &p[*n];
+    SimPredictor *q = &p[*n];
     snprintf(q->name, sizeof q->name, "%s", name);
     q->top = calloc((size_t)t->n_tok * (size_t)t->L * (size_t)M, sizeof *q->top);
     if (!q->top)
@@ -94,34 +88,51 @@ static int add_predictor(Predictor *p, int *n, const char *name, int M, int look
     return ERR_OK;
 }
 
-/* The runs, then frequency, repeat, gate (when it applies) and oracle. */
-static int make_predictors(const SimSource *src, const SimSettings *s, const SimReplay *rp,
-                           int M, Predictor *p, int *n, Err *e)
+void sim_predictor_free(SimPredictor *p)
+{
+    free(p->top);
+    p->top = NULL;
+}
+
+int sim_baselines_make(TraceSet *replay, const SimSettings *s, const SimReplay *rp, int M,
+                       SimPredictor *p, int *n, Err *e)
 {
     const SimTrace *t = &rp->trace;
-    const TraceHeader *h = traceset_header(src->replay);
-    int rc = ERR_OK, base_la = s->lookahead;
+    const TraceHeader *h = traceset_header(replay);
+    int rc = ERR_OK, la = s->lookahead;
+    if (wanted(s, "frequency") && !(rc = sim_predictor_add(p, n, "frequency", M, la, t, e)))
+        sim_pred_frequency(t, rp->freq_order, M, p[*n - 1].top);
+    if (!rc && wanted(s, "repeat") && !(rc = sim_predictor_add(p, n, "repeat", M, la, t, e)))
+        sim_pred_repeat(t, rp->seq_start, rp->freq_order, M, p[*n - 1].top);
+    if (!rc && h->D > 0 && traceset_has_router(replay) && wanted(s, "gate") &&
+        !(rc = sim_predictor_add(p, n, "gate", M, la, t, e)))
+        rc = sim_predict_gate(replay, rp, la, M, p[*n - 1].top, e);
+    if (!rc && wanted(s, "oracle") && !(rc = sim_predictor_add(p, n, "oracle", M, la, t, e)))
+        sim_pred_oracle(t, rp->freq_order, M, p[*n - 1].top);
+    return rc;
+}
+
+/* The runs, then the baselines. */
+static int make_predictors(const SimSource *src, const SimSettings *s, const SimReplay *rp,
+                           int M, SimPredictor *p, int *n, Err *e)
+{
+    const SimTrace *t = &rp->trace;
+    int rc = ERR_OK;
     for (int i = 0; !rc && i < src->n_runs; i++) {
         const char *name = src->runs[i]->name;
-        if (wanted(s, name) && !(rc = add_predictor(p, n, name, M, src->run_cfg->lookahead, t, e)))
+        if (wanted(s, name) &&
+            !(rc = sim_predictor_add(p, n, name, M, src->run_cfg->lookahead, t, e)))
             rc = sim_predict_run(src->replay, rp, src->run_cfg, src->runs[i], M, p[*n - 1].top, e);
     }
-    if (!rc && wanted(s, "frequency") && !(rc = add_predictor(p, n, "frequency", M, base_la, t, e)))
-        sim_pred_frequency(t, rp->freq_order, M, p[*n - 1].top);
-    if (!rc && wanted(s, "repeat") && !(rc = add_predictor(p, n, "repeat", M, base_la, t, e)))
-        sim_pred_repeat(t, rp->seq_start, rp->freq_order, M, p[*n - 1].top);
-    if (!rc && h->D > 0 && traceset_has_router(src->replay) && wanted(s, "gate") &&
-        !(rc = add_predictor(p, n, "gate", M, base_la, t, e)))
-        rc = sim_predict_gate(src->replay, rp, base_la, M, p[*n - 1].top, e);
-    if (!rc && wanted(s, "oracle") && !(rc = add_predictor(p, n, "oracle", M, base_la, t, e)))
-        sim_pred_oracle(t, rp->freq_order, M, p[*n - 1].top);
+    if (!rc)
+        rc = sim_baselines_make(src->replay, s, rp, M, p, n, e);
     return rc ? rc : check_names(s, p, *n, e);
 }
 
-static int add_row(SimTable *out, const SimReplay *rp, const SimCost *cost, const SimCase *c,
-                   const char *pred_name, int lookahead, Err *e)
+static int add_row(const SimReplay *rp, const SimCost *cost, const SimCase *c,
+                   const char *pred_name, int lookahead, SimRow *rows, int *n, Err *e)
 {
-    SimRow *row = &out->rows[out->n_rows];
+    SimRow *row = &rows[*n];
     memset(row, 0, sizeof *row);
     snprintf(row->predictor, sizeof row->predictor, "%s", pred_name);
     row->policy = c->policy;
@@ -130,32 +141,70 @@ static int add_row(SimTable *out, const SimReplay *rp, const SimCost *cost, cons
     row->lookahead = lookahead;
     int rc = sim_replay(&rp->trace, c, cost, &row->r, NULL, e);
     if (!rc)
-        out->n_rows++;
+        (*n)++;
     return rc;
+}
+
+int sim_rows_plain_count(const SimSettings *s)
+{
+    int n = 1;
+    for (int i = 0; i < s->n_policies; i++)
+        n += s->policies[i] != SIM_LRU;
+    return n;
+}
+
+int sim_rows_plain(const SimReplay *rp, const SimSettings *s, int C, SimRow *rows, int *n,
+                   Err *e)
+{
+    SimCase c = {SIM_LRU, C, 0, NULL, rp->hindsight ? NULL : rp->counts};
+    int rc = add_row(rp, &s->cost, &c, "", -1, rows, n, e);
+    for (int i = 0; !rc && i < s->n_policies; i++) {
+        c.policy = s->policies[i];
+        if (c.policy != SIM_LRU)
+            rc = add_row(rp, &s->cost, &c, "", -1, rows, n, e);
+    }
+    return rc;
+}
+
+int sim_rows_prefetch_count(const SimSettings *s, int C)
+{
+    int n = 0;
+    for (int m = 0; m < s->n_prefetch; m++)
+        for (int i = 0; i < s->n_policies; i++)
+            n += sim_policy_prefetches(s->policies[i]) && s->prefetch[m] <= C;
+    return n;
+}
+
+int sim_rows_prefetch(const SimReplay *rp, const SimSettings *s, const SimPredictor *p, int C,
+                      SimRow *rows, int *n, Err *e)
+{
+    int rc = ERR_OK;
+    for (int m = 0; !rc && m < s->n_prefetch; m++)
+        for (int i = 0; !rc && i < s->n_policies; i++) {
+            SimCase pc = {s->policies[i], C, s->prefetch[m], &p->pred, NULL};
+            if (sim_policy_prefetches(pc.policy) && pc.prefetch <= C)
+                rc = add_row(rp, &s->cost, &pc, p->name, p->pred.lookahead, rows, n, e);
+        }
+    return rc;
+}
+
+void sim_rows_speedup(SimRow *rows, int n, const SimResult *lru_plain)
+{
+    for (int r = 0; r < n; r++)
+        rows[r].speedup = sim_speedup(lru_plain, &rows[r].r);
 }
 
 /* Rows of one cache size: the policies, then every predictor at every
  * depth M <= C under lru and lfu; speedup against this C's plain lru. */
 static int cache_rows(SimTable *out, const SimReplay *rp, const SimSettings *s,
-                      const Predictor *p, int n_pred, int C, Err *e)
+                      const SimPredictor *p, int n_pred, int C, Err *e)
 {
     const int first = out->n_rows;
-    SimCase c = {SIM_LRU, C, 0, NULL, rp->hindsight ? NULL : rp->counts};
-    int rc = add_row(out, rp, &s->cost, &c, "", -1, e);
-    for (int i = 0; !rc && i < s->n_policies; i++) {
-        c.policy = s->policies[i];
-        if (c.policy != SIM_LRU)
-            rc = add_row(out, rp, &s->cost, &c, "", -1, e);
-    }
+    int rc = sim_rows_plain(rp, s, C, out->rows, &out->n_rows, e);
     for (int j = 0; !rc && j < n_pred; j++)
-        for (int m = 0; !rc && m < s->n_prefetch; m++)
-            for (int i = 0; !rc && i < s->n_policies; i++) {
-                SimCase pc = {s->policies[i], C, s->prefetch[m], &p[j].pred, NULL};
-                if (sim_policy_prefetches(pc.policy) && pc.prefetch <= C)
-                    rc = add_row(out, rp, &s->cost, &pc, p[j].name, p[j].pred.lookahead, e);
-            }
-    for (int r = first; r < out->n_rows; r++)
-        out->rows[r].speedup = sim_speedup(&out->rows[first].r, &out->rows[r].r);
+        rc = sim_rows_prefetch(rp, s, &p[j], C, out->rows, &out->n_rows, e);
+    if (!rc)
+        sim_rows_speedup(out->rows + first, out->n_rows - first, &out->rows[first].r);
     return rc;
 }
 
@@ -177,13 +226,19 @@ static int check_settings(const SimTrace *t, const SimSettings *s, Err *e)
     return ERR_OK;
 }
 
-static int replay_all(const SimSource *src, SimSettings *s, const SimReplay *rp, SimTable *out,
-                      Err *e)
+int sim_settings_depth(const SimSettings *s)
 {
     int M = 0;
     for (int m = 0; m < s->n_prefetch; m++)
         M = s->prefetch[m] > M ? s->prefetch[m] : M;
-    Predictor p[SIM_MAX_PREDICTORS];
+    return M;
+}
+
+static int replay_all(const SimSource *src, SimSettings *s, const SimReplay *rp, SimTable *out,
+                      Err *e)
+{
+    int M = sim_settings_depth(s);
+    SimPredictor p[SIM_MAX_PREDICTORS];
     int n_pred = 0;
     int rc = make_predictors(src, s, rp, M, p, &n_pred, e);
     size_t max_rows = (size_t)s->n_caches * (size_t)(1 + s->n_policies +
@@ -194,10 +249,19 @@ static int replay_all(const SimSource *src, SimSettings *s, const SimReplay *rp,
         rc = cache_rows(out, rp, s, p, n_pred, s->caches[i], e);
     for (int j = 0; j < n_pred; j++) {
         memcpy(out->predictors[j], p[j].name, sizeof out->predictors[j]);
-        free(p[j].top);
+        sim_predictor_free(&p[j]);
     }
     out->n_predictors = n_pred;
     return rc;
+}
+
+int sim_settings_resolve(const SimReplay *rp, const TraceSet *replay, const SimSettings *in,
+                         int run_lookahead, SimSettings *out, Err *e)
+{
+    fill_defaults(&rp->trace, in, out, replay);
+    if (out->lookahead < 0)
+        out->lookahead = run_lookahead >= 0 ? run_lookahead : 1;
+    return check_settings(&rp->trace, out, e);
 }
 
 int sim_run(const SimSource *src, const SimSettings *in, SimTable *out, Err *e)
@@ -207,12 +271,9 @@ int sim_run(const SimSource *src, const SimSettings *in, SimTable *out, Err *e)
     int rc = sim_replay_build(src->replay, src->replay_mask, in->sim_tokens, src->stats,
                               src->stats_mask, &rp, e);
     SimSettings s;
-    if (!rc) {
-        fill_defaults(&rp.trace, in, &s, src->replay);
-        if (s.lookahead < 0)
-            s.lookahead = src->n_runs ? src->run_cfg->lookahead : 1;
-        rc = check_settings(&rp.trace, &s, e);
-    }
+    if (!rc)
+        rc = sim_settings_resolve(&rp, src->replay, in,
+                                  src->n_runs ? src->run_cfg->lookahead : -1, &s, e);
     if (!rc) {
         if (s.threads > 0)
             blas_set_threads(s.threads);

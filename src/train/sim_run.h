@@ -21,6 +21,7 @@
 #include "data/traceset.h"
 #include "deploy/sim.h"
 #include "train/run.h"
+#include "train/sim_trace.h"
 #include "train/train_config.h"
 #include "util/err.h"
 
@@ -76,5 +77,45 @@ typedef struct SimTable {
  * cannot be replayed, ERR_RUNTIME for memory. */
 int sim_run(const SimSource *src, const SimSettings *set, SimTable *out, Err *e);
 void sim_table_free(SimTable *t);
+
+/* ---- the pieces sim_run is made of, shared with the trainer's live
+ * simulation (sim_live.h), so that the two tables agree to the digit ---- */
+
+/* A predictor's ranked guesses for the replay. */
+typedef struct SimPredictor {
+    char name[32];
+    SimPred pred;
+    uint16_t *top;           /* [tokens][L][pred.M], owned */
+} SimPredictor;
+
+/* in with SPEC 11's defaults filled in for the trace of rp (replay: where
+ * the manifest's expert size comes from; run_lookahead: the first run's, or
+ * -1 without runs), then checked: ERR_USAGE naming the option. */
+int sim_settings_resolve(const SimReplay *rp, const TraceSet *replay, const SimSettings *in,
+                         int run_lookahead, SimSettings *out, Err *e);
+/* The deepest prefetch of s (the M every predictor ranks). */
+int sim_settings_depth(const SimSettings *s);
+/* The baselines that apply and that s asks for, appended to p[*n..]:
+ * frequency, repeat, gate (router matrices and hidden states), oracle, at
+ * s->lookahead, ranked to depth M. */
+int sim_baselines_make(TraceSet *replay, const SimSettings *s, const SimReplay *rp, int M,
+                       SimPredictor *p, int *n, Err *e);
+int sim_predictor_add(SimPredictor *p, int *n, const char *name, int M, int lookahead,
+                      const SimTrace *t, Err *e);
+void sim_predictor_free(SimPredictor *p);
+
+/* Rows of cache size C appended to rows[*n..]: the policies without
+ * prefetch (lru first, then s's others in order) ... */
+int sim_rows_plain(const SimReplay *rp, const SimSettings *s, int C, SimRow *rows, int *n,
+                   Err *e);
+/* ... and one predictor's: each depth M <= C under each policy of s that
+ * prefetches. */
+int sim_rows_prefetch(const SimReplay *rp, const SimSettings *s, const SimPredictor *p, int C,
+                      SimRow *rows, int *n, Err *e);
+/* How many rows sim_rows_prefetch makes at C, and sim_rows_plain. */
+int sim_rows_prefetch_count(const SimSettings *s, int C);
+int sim_rows_plain_count(const SimSettings *s);
+/* speedup of rows[0..n) against lru without prefetch at their C. */
+void sim_rows_speedup(SimRow *rows, int n, const SimResult *lru_plain);
 
 #endif

@@ -11,6 +11,8 @@ const char *run_state_name(RunState s)
     return (unsigned)s < 4 ? names[s] : "?";
 }
 
+const double snap_cover_levels[SNAP_COVER_LEVELS] = {0.50, 0.90, 0.95, 0.99};
+
 #define AT(base, off) ((void *)((char *)(base) + (off)))
 #define AT_CONST(base, off) ((const void *)((const char *)(base) + (off)))
 

@@ -29,6 +29,33 @@
 
 #define SNAPSHOT_MAX_RUNS 8
 
+/* ---- the live deployment simulation (SPEC 11), plain numbers ---- */
+#define SNAP_SIM_CACHES 16  /* cache sizes replayed (SIM_MAX_LIST) */
+#define SNAP_SIM_LINES 8    /* lru, lfu, belady, static; frequency, repeat, gate, oracle */
+#define SNAP_COVER_LEVELS 4 /* smallest k for cover@k >= 50, 90, 95, 99 % */
+extern const double snap_cover_levels[SNAP_COVER_LEVELS];
+
+typedef enum { DEPLOY_OFF = 0, DEPLOY_WAITING, DEPLOY_ON } DeployState;
+
+/* One replay's figures (a deploy.csv row's numbers). */
+typedef struct DeployCell {
+    double hit, precision, bytes_per_token, stall_ms, tpot_ms, speedup;
+} DeployCell;
+
+typedef struct DeploySnapshot {
+    DeployState state;      /* WAITING: the fixed rows are not replayed yet */
+    char why_off[256];      /* OFF: why */
+    int n_caches, caches[SNAP_SIM_CACHES];
+    int prefetch, lookahead;
+    int64_t tokens, seqs;   /* replayed */
+    double expert_mb, link_gbps, layer_ms, fetch_ms;
+    double prepare_s;       /* seconds the fixed rows took */
+    int n_lines;
+    char line[SNAP_SIM_LINES][16];      /* a policy alone, or a baseline */
+    int line_prefetch[SNAP_SIM_LINES];  /* 0: the policy alone; else M, under lru */
+    DeployCell cell[SNAP_SIM_LINES][SNAP_SIM_CACHES];
+} DeploySnapshot;
+
 typedef struct RunSnapshot {
     char name[16];
     char arch[16];          /* the architecture's name (its table row) */
@@ -44,6 +71,11 @@ typedef struct RunSnapshot {
     char message[512];
     int64_t n_hist;         /* evaluations so far */
     int has_eval;           /* the tables below hold an evaluation */
+    int has_deploy;         /* deploy holds the live simulation of deploy_step */
+    int64_t deploy_step;
+    DeployCell deploy[2][SNAP_SIM_CACHES]; /* lru, lfu with the run's prefetch */
+    double sim_s, busy_s;   /* seconds of live simulation, of compute in all */
+    int cover_k[SNAP_COVER_LEVELS]; /* smallest k per level, 0 before an evaluation */
     /* byte offsets of the arrays from this RunSnapshot (read them through
      * the accessors below). They are relative to where the RunSnapshot sits
      * in its block, so never copy a RunSnapshot out by value: take a
@@ -72,6 +104,8 @@ typedef struct Snapshot {
     int has_gate;           /* the gate baseline is filled (router matrices) */
     size_t at_baseline[SNAP_N_BASELINES][3]; /* double [E] per baseline and rate, from
                                                 the block start (gate: 0 without routers) */
+    int base_cover_k[SNAP_N_BASELINES][SNAP_COVER_LEVELS];
+    DeploySnapshot deploy;
     RunSnapshot runs[SNAPSHOT_MAX_RUNS];
 } Snapshot;
 

@@ -20,6 +20,8 @@ void train_config_default(TrainConfig *c)
     c->seed = 1;
     c->val_frac = 0.1;
     c->eval_every = 200;
+    c->sim_tokens = 16384;
+    c->sim_cost = SIM_COST_DEFAULT;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = n > 0 ? (int)n : 1;
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "deploy/sim.h"
 #include "models/arch.h"
 #include "util/err.h"
 
@@ -38,6 +39,10 @@ typedef struct TrainConfig {
     int64_t eval_every;            /* 200 */
     int shards_per_group;          /* 0 = all */
     int threads;                   /* total compute threads (cores) */
+    /* the live deployment simulation (SPEC 11): not the runs' settings, so
+     * not in checkpoints; each invocation brings its own */
+    int64_t sim_tokens;            /* replay bound (16384); 0 = no live simulation */
+    SimCost sim_cost;              /* SIM_COST_DEFAULT */
 } TrainConfig;
 
 void train_config_default(TrainConfig *c);

@@ -6,6 +6,7 @@
 #include "nn/blas.h"
 #include "train/export.h"
 #include "train/publish.h"
+#include "train/sim_live.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -19,6 +20,7 @@
 struct Trainer {
     TrainConfig cfg;
     TrainData data;
+    SimLive *live;             /* SPEC 11's live simulation (data.live borrows it) */
     Run runs[TRAIN_MAX_RUNS];
     int n_runs;
     int64_t last_checkpoint_step[TRAIN_MAX_RUNS];
@@ -57,6 +59,8 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
     int rc = snapshot_box_init(&t->box, e);
     if (!rc)
         rc = train_data_open(c, &t->data, e);
+    if (!rc && !(rc = sim_live_open(&t->data, &t->cfg, &t->live, e)))
+        t->data.live = t->live;
     for (int i = 0; !rc && i < c->n_archs; i++) {
         rc = run_create(c, &t->data, c->archs[i], &t->runs[i], e);
         if (!rc)
@@ -83,6 +87,7 @@ void trainer_free(Trainer *t)
         run_free(&t->runs[i]);
     snapshot_box_destroy(&t->box);
     snapshot_buf_free(&t->staging);
+    sim_live_free(t->live);
     train_data_close(&t->data);
     control_destroy(&t->control);
     free(t);
@@ -224,7 +229,7 @@ static void serve_export(Trainer *t)
 static int publish(Trainer *t, int finished)
 {
     PublishStatus st = {finished, t->rc, t->err.msg, t->message, t->message_seq,
-                        t->last_checkpoint_step};
+                        t->last_checkpoint_step, t->busy_s};
     Err e; /* the worker's first error stays the one it reports */
     err_clear(&e);
     if (!publish_build(&t->staging, &t->data, t->runs, t->n_runs, &st, &e) &&
@@ -304,10 +309,26 @@ static int train_round(Trainer *t, int *stepped, int *changed)
     return alive;
 }
 
+/* The live simulation's fixed rows, before the first step (seconds on a
+ * large replay: the snapshot says so meanwhile). */
+static int prepare_live(Trainer *t)
+{
+    if (!t->live || sim_live_prepared(t->live) || sim_live_why_off(t->live))
+        return ERR_OK;
+    int rc = sim_live_prepare(t->live, &t->err);
+    if (rc)
+        t->rc = rc;
+    return rc;
+}
+
 static void *trainer_main(void *arg)
 {
     Trainer *t = arg;
     double last_publish = 0.0;
+    if (prepare_live(t) || publish(t, 0)) {
+        publish(t, 1);
+        return NULL;
+    }
     while (!control_stop_requested(&t->control)) {
         int stepped, changed;
         uint64_t messages = t->message_seq;

@@ -1,0 +1,256 @@
+/* sim_live.c: the trainer's live deployment simulation; see sim_live.h. */
+#include "train/sim_live.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "train/sim_predict.h"
+#include "train/sim_trace.h"
+
+#define LIVE_MAX_BASE 4 /* frequency, repeat, gate, oracle */
+
+struct SimLive {
+    const TrainConfig *cfg;   /* the trainer's */
+    TraceSet *vts;            /* the replayed set */
+    SimReplay rp;
+    SimSettings set;          /* resolved */
+    char why_off[256];        /* "" = on */
+    int own_pass;             /* runs are scored by a pass of their own */
+    /* fixed rows, per cache: the policies without prefetch, then the
+     * baselines; fixed_at[i] .. fixed_at[i + 1] */
+    SimPredictor base[LIVE_MAX_BASE];
+    int n_base;
+    SimRow *fixed;
+    int fixed_at[SIM_MAX_LIST + 1];
+    int prepared;
+    double prepare_s;
+    SimTopSink sink;          /* a run's ranks, filled by its evaluation */
+    double sink_s;            /* seconds the sink took in this evaluation */
+    uint16_t *top;            /* [tokens][L][M] */
+};
+
+static int has(const int *v, int n, int x)
+{
+    for (int i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+int sim_live_caches(int E, int K, int *out)
+{
+    /* dense where caches are small (where the decision is), then doubling */
+    static const int mult[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
+    int n = 0;
+    int extra[2] = {E / 2, E};
+    for (size_t i = 0; i < sizeof mult / sizeof mult[0] && n < SIM_MAX_LIST - 2; i++) {
+        long c = (long)mult[i] * K;
+        if (c <= E && !has(out, n, (int)c))
+            out[n++] = (int)c;
+    }
+    for (int i = 0; i < 2; i++)
+        if (extra[i] >= K && !has(out, n, extra[i]))
+            out[n++] = extra[i];
+    qsort(out, (size_t)n, sizeof *out, cmp_int);
+    return n;
+}
+
+/* The replay: the validation split (all of --val-data), statistics from
+ * the training split (all of --data with --val-data). */
+static int build_replay(TrainData *d, SimLive *l, Err *e)
+{
+    int split = d->vts == d->ts;
+    int64_t n = traceset_n_seqs(d->ts);
+    uint8_t *train_mask = split ? malloc((size_t)(n > 0 ? n : 1)) : NULL;
+    if (split && !train_mask)
+        return err_set(e, ERR_RUNTIME, "out of memory");
+    for (int64_t s = 0; split && s < n; s++)
+        train_mask[s] = !d->val_mask[s];
+    int rc = sim_replay_build(d->vts, split ? d->val_mask : NULL, l->cfg->sim_tokens, d->ts,
+                              train_mask, &l->rp, e);
+    free(train_mask);
+    return rc;
+}
+
+int sim_live_open(TrainData *d, const TrainConfig *c, SimLive **out, Err *e)
+{
+    *out = NULL;
+    if (c->sim_tokens <= 0)
+        return ERR_OK;
+    SimLive *l = calloc(1, sizeof *l);
+    if (!l)
+        return err_set(e, ERR_RUNTIME, "out of memory");
+    l->cfg = c;
+    l->vts = d->vts;
+    l->own_pass = c->val_samples > 0;
+    Err why;
+    err_clear(&why);
+    int rc = build_replay(d, l, &why);
+    SimSettings in = {.lookahead = c->lookahead, .cost = c->sim_cost,
+                      .sim_tokens = c->sim_tokens, .threads = c->threads};
+    in.n_caches = sim_live_caches(d->h.E, d->h.K, in.caches);
+    if (!rc)
+        rc = sim_settings_resolve(&l->rp, d->vts, &in, c->lookahead, &l->set, &why);
+    if (rc == ERR_USAGE || rc == ERR_INPUT) { /* not the run's fault: the view says why */
+        snprintf(l->why_off, sizeof l->why_off, "%.250s", why.msg);
+        sim_replay_free(&l->rp);
+        *out = l;
+        return ERR_OK;
+    }
+    const SimTrace *t = &l->rp.trace;
+    int M = sim_settings_depth(&l->set);
+    if (!rc && !(l->top = calloc((size_t)t->n_tok * (size_t)t->L * (size_t)M, sizeof *l->top)))
+        rc = err_set(&why, ERR_RUNTIME, "out of memory for the live simulation");
+    if (rc) {
+        *e = why;
+        sim_live_free(l);
+        return rc;
+    }
+    l->sink = (SimTopSink){&l->rp, c->lookahead, M, l->top, 0};
+    *out = l;
+    return ERR_OK;
+}
+
+void sim_live_free(SimLive *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < l->n_base; i++)
+        sim_predictor_free(&l->base[i]);
+    free(l->fixed);
+    free(l->top);
+    sim_replay_free(&l->rp);
+    free(l);
+}
+
+int sim_live_prepare(SimLive *l, Err *e)
+{
+    if (!l || l->why_off[0] || l->prepared)
+        return ERR_OK;
+    double t0 = run_now();
+    const SimSettings *s = &l->set;
+    int rc = sim_baselines_make(l->vts, s, &l->rp, sim_settings_depth(s), l->base, &l->n_base, e);
+    int per_c = sim_rows_plain_count(s) + l->n_base * sim_rows_prefetch_count(s, l->rp.trace.E);
+    if (!rc && !(l->fixed = calloc((size_t)s->n_caches * (size_t)per_c, sizeof *l->fixed)))
+        rc = err_set(e, ERR_RUNTIME, "out of memory for the live simulation");
+    int n = 0;
+    for (int i = 0; !rc && i < s->n_caches; i++) {
+        l->fixed_at[i] = n;
+        rc = sim_rows_plain(&l->rp, s, s->caches[i], l->fixed, &n, e);
+        for (int j = 0; !rc && j < l->n_base; j++)
+            rc = sim_rows_prefetch(&l->rp, s, &l->base[j], s->caches[i], l->fixed, &n, e);
+        if (!rc)
+            sim_rows_speedup(l->fixed + l->fixed_at[i], n - l->fixed_at[i],
+                             &l->fixed[l->fixed_at[i]].r);
+    }
+    l->fixed_at[s->n_caches] = n;
+    l->prepared = !rc;
+    l->prepare_s = run_now() - t0;
+    return rc;
+}
+
+/* The top sink, timed: its ranking is part of the simulation's cost. */
+static int timed_sink(void *ctx, const Scored *s, Err *e)
+{
+    SimLive *l = ctx;
+    double t0 = run_now();
+    int rc = sim_sink_top(&l->sink, s, e);
+    l->sink_s += run_now() - t0;
+    return rc;
+}
+
+ScoreSink sim_live_sink(SimLive *l)
+{
+    if (!l || l->why_off[0] || l->own_pass)
+        return (ScoreSink){timed_sink, NULL};
+    l->sink.filled = 0;
+    l->sink_s = 0.0;
+    return (ScoreSink){timed_sink, l};
+}
+
+int sim_live_finish(SimLive *l, Run *r, Err *e)
+{
+    if (!l || l->why_off[0])
+        return ERR_OK;
+    int rc = sim_live_prepare(l, e);
+    if (rc)
+        return rc;
+    double t0 = run_now();
+    const SimSettings *s = &l->set;
+    const SimTrace *t = &l->rp.trace;
+    int64_t want = t->n_tok * (int64_t)(t->L - l->cfg->lookahead);
+    if (l->own_pass)
+        rc = sim_predict_run(l->vts, &l->rp, l->cfg, r, l->sink.M, l->top, e);
+    else if (l->sink.filled != want) /* a bug, not a choice: say so */
+        rc = err_set(e, ERR_RUNTIME, "live simulation: the evaluation scored %lld of the %lld "
+                     "replayed steps", (long long)l->sink.filled, (long long)want);
+    int per_c = sim_rows_prefetch_count(s, t->E);
+    if (!rc && !r->deploy &&
+        !(r->deploy = calloc((size_t)s->n_caches * (size_t)per_c, sizeof *r->deploy)))
+        rc = err_set(e, ERR_RUNTIME, "out of memory for the live simulation");
+    SimPredictor p = {{0}, {l->sink.M, l->cfg->lookahead, l->top}, l->top};
+    snprintf(p.name, sizeof p.name, "%s", r->name);
+    int n = 0;
+    for (int i = 0; !rc && i < s->n_caches; i++) {
+        int first = n;
+        rc = sim_rows_prefetch(&l->rp, s, &p, s->caches[i], r->deploy, &n, e);
+        sim_rows_speedup(r->deploy + first, n - first, &l->fixed[l->fixed_at[i]].r);
+    }
+    r->n_deploy = rc ? 0 : n;
+    r->deploy_step = r->step;
+    r->sim_s += run_now() - t0 + (l->own_pass ? 0.0 : l->sink_s);
+    return rc;
+}
+
+const char *sim_live_why_off(const SimLive *l) { return l->why_off[0] ? l->why_off : NULL; }
+int sim_live_prepared(const SimLive *l) { return l->prepared; }
+double sim_live_prepare_s(const SimLive *l) { return l->prepare_s; }
+const SimSettings *sim_live_settings(const SimLive *l) { return &l->set; }
+const SimReplay *sim_live_replay(const SimLive *l) { return &l->rp; }
+
+const SimRow *sim_live_fixed(const SimLive *l, int i, int *n)
+{
+    *n = l->prepared ? l->fixed_at[i + 1] - l->fixed_at[i] : 0;
+    return l->prepared ? l->fixed + l->fixed_at[i] : NULL;
+}
+
+int sim_live_table(const SimLive *l, const Run *const *runs, int n, SimTable *out, Err *e)
+{
+    memset(out, 0, sizeof *out);
+    const SimSettings *s = &l->set;
+    const SimTrace *t = &l->rp.trace;
+    int per_c = sim_rows_prefetch_count(s, t->E), n_plain = sim_rows_plain_count(s);
+    size_t max_rows = (size_t)l->fixed_at[s->n_caches] + (size_t)n * (size_t)s->n_caches * per_c;
+    if (!(out->rows = calloc(max_rows ? max_rows : 1, sizeof *out->rows)))
+        return err_set(e, ERR_RUNTIME, "out of memory");
+    *out = (SimTable){t->E, t->K, t->L, t->n_tok, l->rp.seqs, l->rp.hindsight, s->cost,
+                      {{0}}, 0, out->rows, 0};
+    for (int j = 0; j < n; j++)
+        if (runs[j]->n_deploy)
+            snprintf(out->predictors[out->n_predictors++], 32, "%s", runs[j]->name);
+    for (int j = 0; j < l->n_base; j++)
+        snprintf(out->predictors[out->n_predictors++], 32, "%s", l->base[j].name);
+    for (int i = 0; i < s->n_caches; i++) {
+        const SimRow *f = l->fixed + l->fixed_at[i];
+        int n_fixed = l->fixed_at[i + 1] - l->fixed_at[i];
+        memcpy(out->rows + out->n_rows, f, (size_t)n_plain * sizeof *f);
+        out->n_rows += n_plain;
+        for (int j = 0; j < n; j++) {
+            const Run *r = runs[j];
+            int here = 0; /* r's rows at this cache (fewer where M > C) */
+            for (int k = 0; k < r->n_deploy; k++)
+                if (r->deploy[k].cache == s->caches[i])
+                    out->rows[out->n_rows + here++] = r->deploy[k];
+            out->n_rows += here;
+        }
+        memcpy(out->rows + out->n_rows, f + n_plain, (size_t)(n_fixed - n_plain) * sizeof *f);
+        out->n_rows += n_fixed - n_plain;
+    }
+    return ERR_OK;
+}
