@@ -5,7 +5,7 @@ check_PROGRAMS += tests/test_ui
 TESTS += tests/test_ui
 tests_test_ui_SOURCES = tests/test_ui.c ui/canvas.c ui/chart.c ui/keys.c ui/layout.c \
 	ui/panel_status.c ui/panel_loss.c ui/panel_topk.c ui/panel_coverage.c \
-	ui/panel_confusion.c ui/panel_compare.c ui/panel_overlay.c
+	ui/panel_confusion.c ui/panel_compare.c ui/panel_deploy.c ui/panel_overlay.c
 tests_test_ui_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
 tests_test_ui_CFLAGS = $(TEST_CFLAGS)
 # Linked against the snapshot and command library alone (and util for

@@ -93,6 +93,17 @@ int headless_run(Trainer *t, FILE *log)
         emit(log, line);
         if (rs->state == RUN_HALTED)
             status = 1;
+        if (rs->has_deploy) { /* SPEC 11: what the live simulation cost this run */
+            snprintf(line, sizeof line, "%s: live simulation %.3f s of %.3f s computing (%.2f%%)",
+                     rs->name, rs->sim_s, rs->busy_s, 100.0 * rs->sim_s / rs->busy_s);
+            emit(log, line);
+        }
+    }
+    if (snap.s && snap.s->deploy.state == DEPLOY_ON) {
+        snprintf(line, sizeof line, "moespec: live simulation: %lld validation tokens; the "
+                 "policies and baselines replayed once in %.3f s", (long long)snap.s->deploy.tokens,
+                 snap.s->deploy.prepare_s);
+        emit(log, line);
     }
     snapshot_buf_free(&snap);
     int sig = stop_signal_caught();

@@ -74,31 +74,40 @@ static unsigned act_compare(DashView *v, const Snapshot *s)
     return KEYS_REDRAW;
 }
 
-/* SPEC 7's deployment view is not built: say so, and where the numbers
- * are meanwhile, rather than ignore the key. */
 static unsigned act_deploy(DashView *v, const Snapshot *s)
 {
     (void)s;
-    dash_note(v, 0, "d: the live deployment view is not built yet; "
-                    "`moespec simulate CKPT... --data DIR` replays checkpoints");
+    v->screen = v->screen == SCREEN_DEPLOY ? SCREEN_MAIN : SCREEN_DEPLOY;
     return KEYS_REDRAW;
 }
 
-static unsigned act_k_left(DashView *v, const Snapshot *s)
+/* The cursor keys move k (1..E), or in the deployment view the cache
+ * size's index, by delta, clamped; 0 when it did not move. */
+static unsigned move_cursor(DashView *v, const Snapshot *s, int delta)
 {
-    (void)s;
-    if (v->k <= 1)
+    int *at = v->screen == SCREEN_DEPLOY ? &v->cache_i : &v->k;
+    int lo = v->screen == SCREEN_DEPLOY ? 0 : 1;
+    int hi = v->screen == SCREEN_DEPLOY ? s->deploy.n_caches - 1 : s->E;
+    long to = (long)*at + delta;
+    to = to < lo ? lo : to > hi ? hi : to;
+    if (hi < lo || to == *at)
         return 0;
-    v->k--;
+    *at = (int)to;
     return KEYS_REDRAW;
 }
 
-static unsigned act_k_right(DashView *v, const Snapshot *s)
+static unsigned act_k_left(DashView *v, const Snapshot *s) { return move_cursor(v, s, -1); }
+static unsigned act_k_right(DashView *v, const Snapshot *s) { return move_cursor(v, s, 1); }
+static unsigned act_k_home(DashView *v, const Snapshot *s) { return move_cursor(v, s, -(1 << 20)); }
+static unsigned act_k_end(DashView *v, const Snapshot *s) { return move_cursor(v, s, 1 << 20); }
+/* a page: K experts (the routed set), or two cache sizes */
+static unsigned act_k_pgup(DashView *v, const Snapshot *s)
 {
-    if (v->k >= s->E)
-        return 0;
-    v->k++;
-    return KEYS_REDRAW;
+    return move_cursor(v, s, v->screen == SCREEN_DEPLOY ? -2 : -s->K);
+}
+static unsigned act_k_pgdn(DashView *v, const Snapshot *s)
+{
+    return move_cursor(v, s, v->screen == SCREEN_DEPLOY ? 2 : s->K);
 }
 
 /* Layers cycle all, 0, 1, ..., L-1, all. */
@@ -151,9 +160,18 @@ static const KeyBinding table[] = {
     {'e', "e", "export CSV for all runs (new directory in --export)", "export",
      act_export, 0},
     {'v', "v", "compare view: all runs overlaid, one row per run", "compare", act_compare, 0},
-    {'d', "d", "deployment view (not built yet: see moespec simulate)", NULL, act_deploy, 0},
-    {KEY_LEFT, NULL, "move the k cursor left (coverage)", NULL, act_k_left, 0},
-    {KEY_RIGHT, NULL, "move the k cursor right (coverage)", NULL, act_k_right, 0},
+    {'d', "d", "deployment view: hit rate and stall against cache size C", "deploy",
+     act_deploy, 0},
+    {KEY_LEFT, NULL, "move the k cursor left (coverage; deployment view: C)", NULL,
+     act_k_left, 0},
+    {KEY_RIGHT, NULL, "move the k cursor right (coverage; deployment view: C)", NULL,
+     act_k_right, 0},
+    {KEY_HOME, "Home", "cursor to the first k (or C)", NULL, act_k_home, 0},
+    {KEY_END, "End", "cursor to the last k (or C)", NULL, act_k_end, 0},
+    {KEY_PPAGE, "PgUp", "cursor K experts left (deployment view: two sizes)", NULL,
+     act_k_pgup, 0},
+    {KEY_NPAGE, "PgDn", "cursor K experts right (deployment view: two sizes)", NULL,
+     act_k_pgdn, 0},
     {'[', "[", "previous layer (confusion: all, 0 .. L-1)", NULL, act_layer_prev, 0},
     {']', "]", "next layer (confusion)", NULL, act_layer_next, 0},
     {'l', "l", "log scale for the loss", "log", act_log, 0},

@@ -111,6 +111,8 @@ void dash_render(Canvas *c, DashView *v, const Snapshot *s)
         canvas_text(c, 2, body.y + 1, body.w - 2, ROLE_DIM, "waiting for the trainer", v->g);
     else if (v->screen == SCREEN_COMPARE)
         panel_compare_draw(c, body, v, s);
+    else if (v->screen == SCREEN_DEPLOY)
+        panel_deploy_draw(c, body, v, s);
     else if (dash_layout_full(c->w, c->h))
         layout_full(c, body, v, s);
     else

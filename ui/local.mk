@@ -8,7 +8,7 @@ moespec_LDADD = $(CORE_LIBS) $(NCURSES_LIBS) $(EXT_LIBS)
 # the dashboard (dash)
 moespec_SOURCES += ui/canvas.c ui/chart.c ui/crt.c ui/keys.c ui/layout.c ui/dashboard.c \
 	ui/panel_status.c ui/panel_loss.c ui/panel_topk.c ui/panel_coverage.c \
-	ui/panel_confusion.c ui/panel_compare.c ui/panel_overlay.c
+	ui/panel_confusion.c ui/panel_compare.c ui/panel_deploy.c ui/panel_overlay.c
 noinst_HEADERS += ui/canvas.h ui/chart.h ui/crt.h ui/keys.h ui/panels.h ui/dashboard.h
 # the terminal given back on a fatal signal (armed by crt.c)
 moespec_SOURCES += ui/fatal_signal.c

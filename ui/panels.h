@@ -19,7 +19,7 @@
 #include "canvas.h"
 #include "train/snapshot.h"
 
-typedef enum DashScreen { SCREEN_MAIN = 0, SCREEN_COMPARE } DashScreen;
+typedef enum DashScreen { SCREEN_MAIN = 0, SCREEN_COMPARE, SCREEN_DEPLOY } DashScreen;
 
 /* The smallest terminal the dashboard draws into, and where the full
  * layout (every panel, the whole heatmap) starts. */
@@ -34,6 +34,7 @@ typedef struct DashView {
     int run;             /* the shown run: index into the snapshot's runs */
     DashScreen screen;
     int k;               /* coverage cursor, 1..E */
+    int cache_i;         /* deployment cursor: index into the snapshot's caches */
     int layer;           /* confusion layer, -1 = all layers */
     int log_y;           /* loss axes on a log scale */
     int help;            /* the key table is open */
@@ -70,6 +71,9 @@ void panel_topk_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s);
 void panel_coverage_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s);
 void panel_confusion_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s);
 void panel_compare_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s);
+void panel_deploy_draw(Canvas *c, Rect r, DashView *v, const Snapshot *s);
+/* The deployment cursor's cache index, clamped to the snapshot's caches. */
+int panel_deploy_cursor(const DashView *v, const Snapshot *s);
 /* Overlays, centred on the canvas. */
 void panel_help_draw(Canvas *c, const DashView *v);
 void panel_prompt_draw(Canvas *c, const DashView *v);
