@@ -212,7 +212,8 @@ static void test_key_table_complete(void **state)
 {
     (void)state;
     const int spec[] = {' ', 'P', '1', '\t', 'c', 'C', 'e', 'v', 'd',
-                        KEY_LEFT, KEY_RIGHT, '[', ']', 'l', '?', 'q', KEYS_CTRL_C};
+                        KEY_LEFT, KEY_RIGHT, KEY_HOME, KEY_END, KEY_PPAGE, KEY_NPAGE,
+                        '[', ']', 'l', '?', 'q', KEYS_CTRL_C};
     size_t n;
     const KeyBinding *t = keys_table(&n);
     assert_int_equal(n, sizeof spec / sizeof spec[0]);
@@ -343,8 +344,10 @@ static void test_keys_dispatch(void **state)
     assert_int_equal(keys_dispatch(&v, s, ' '), KEYS_PAUSE_SHOWN | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, s, 'P'), KEYS_PAUSE_ALL | KEYS_REDRAW);
     assert_int_equal(keys_dispatch(&v, s, 'e'), KEYS_EXPORT | KEYS_REDRAW);
-    assert_int_equal(keys_dispatch(&v, s, 'd'), KEYS_REDRAW); /* says it is not built */
-    assert_non_null(strstr(v.note, "not built yet"));
+    assert_int_equal(keys_dispatch(&v, s, 'd'), KEYS_REDRAW); /* the deployment view */
+    assert_int_equal(v.screen, SCREEN_DEPLOY);
+    assert_int_equal(keys_dispatch(&v, s, 'd'), KEYS_REDRAW);
+    assert_int_equal(v.screen, SCREEN_MAIN);
     assert_int_equal(keys_dispatch(&v, s, '2'), 0);
     assert_int_equal(keys_dispatch(&v, s, '3'), 0);
     assert_int_equal(keys_dispatch(&v, s, '\t'), 0);
@@ -354,6 +357,12 @@ static void test_keys_dispatch(void **state)
     assert_int_equal(v.k, 8);
     for (int i = 0; i < 20; i++)
         keys_dispatch(&v, s, KEY_LEFT);
+    assert_int_equal(v.k, 1);
+    keys_dispatch(&v, s, KEY_END);
+    assert_int_equal(v.k, 8);
+    keys_dispatch(&v, s, KEY_PPAGE); /* K = 2 experts to a page */
+    assert_int_equal(v.k, 6);
+    keys_dispatch(&v, s, KEY_HOME);
     assert_int_equal(v.k, 1);
     const int next[] = {0, 1, 2, -1, 0};
     for (int i = 0; i < 5; i++) {
@@ -469,6 +478,91 @@ static void test_render_gate(void **state)
     snapshot_buf_free(&sb);
 }
 
+/* A live simulation of 3 cache sizes in s: lines lru, belady, frequency
+ * (lru + prefetch 4); the first run's rows. */
+static void fill_deploy(Snapshot *s)
+{
+    DeploySnapshot *ds = &s->deploy;
+    ds->state = DEPLOY_ON;
+    ds->n_caches = 3;
+    const int caches[3] = {8, 16, 30};
+    const char *names[3] = {"lru", "belady", "frequency"};
+    memcpy(ds->caches, caches, sizeof caches);
+    ds->prefetch = 4;
+    ds->lookahead = 1;
+    ds->tokens = 2432;
+    ds->expert_mb = 17.3;
+    ds->link_gbps = 25;
+    ds->layer_ms = 0.3;
+    ds->fetch_ms = 0.692;
+    ds->n_lines = 3;
+    for (int l = 0; l < 3; l++) {
+        snprintf(ds->line[l], sizeof ds->line[l], "%s", names[l]);
+        ds->line_prefetch[l] = l == 2 ? 4 : 0;
+        for (int i = 0; i < 3; i++)
+            ds->cell[l][i] = (DeployCell){0.1 * (i + 1) + 0.01 * l, l == 2 ? 0.25 : (double)NAN,
+                                          1e9, 40.0 - i, 47.2 - i, 1.0 + 0.1 * l};
+    }
+    RunSnapshot *rs = &s->runs[0];
+    rs->has_deploy = 1;
+    rs->deploy_step = 400;
+    rs->sim_s = 1.0;
+    rs->busy_s = 50.0;
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < 3; i++)
+            rs->deploy[p][i] = (DeployCell){0.5 + 0.1 * i + 0.05 * p, 0.375, 2e9, 12.5, 19.7,
+                                            2.25};
+    const int ks[4] = {3, 9, 14, 25};
+    memcpy(rs->cover_k, ks, sizeof ks);
+}
+
+/* Ensure that the deployment view shows the shown run's rows and the
+ * reference lines at the cursor's cache size, follows the cursor, says the
+ * cost, and says why when the simulation is off; at both layouts. */
+static void test_render_deploy(void **state)
+{
+    (void)state;
+    SnapshotBuf sb;
+    Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
+    fill_deploy(s);
+    const int sizes[2][2] = {{120, 40}, {80, 24}};
+    for (int z = 0; z < 2; z++) {
+        Canvas c;
+        DashView v;
+        dash_view_init(&v, &glyphs_unicode, 1, s->K);
+        keys_dispatch(&v, s, 'd');
+        render(&c, s, &v, sizes[z][0], sizes[z][1]);
+        assert_true(has_text(&c, "C = 8 of E = 60 resident per layer (13%)"));
+        assert_true(has_text(&c, "simple     lru     0.500  0.375    2000.0    12.50    19.70   2.250"));
+        assert_true(has_text(&c, "simple     lfu     0.550"));
+        assert_true(has_text(&c, "frequency  lru     0.120  0.250    1000.0    40.00    47.20   1.200"));
+        assert_true(has_text(&c, "-          belady  0.110      -"));
+        assert_true(has_text(&c, "simple 3 9 14 25"));
+        assert_true(has_text(&c, "sim 2.0% of simple's time"));
+        if (z == 0) /* charts at 120x40 */
+            assert_true(has_text(&c, "hit rate vs cache C") && has_text(&c, "1 simple+lru"));
+        canvas_free(&c);
+        keys_dispatch(&v, s, KEY_END);
+        render(&c, s, &v, sizes[z][0], sizes[z][1]);
+        assert_true(has_text(&c, "C = 30 of E = 60 resident per layer (50%)"));
+        assert_true(has_text(&c, "simple     lru     0.700"));
+        assert_int_equal(keys_dispatch(&v, s, KEY_RIGHT), 0); /* at the last size */
+        canvas_free(&c);
+        dash_view_free(&v);
+    }
+    s->deploy.state = DEPLOY_OFF;
+    snprintf(s->deploy.why_off, sizeof s->deploy.why_off, "off (--sim-tokens 0)");
+    Canvas c;
+    DashView v;
+    dash_view_init(&v, &glyphs_ascii, 0, s->K);
+    v.screen = SCREEN_DEPLOY;
+    render(&c, s, &v, 80, 24);
+    assert_true(has_text(&c, "deployment view: off (--sim-tokens 0)"));
+    canvas_free(&c);
+    dash_view_free(&v);
+    snapshot_buf_free(&sb);
+}
+
 /* Ensure that under ASCII glyphs nothing but ASCII reaches the screen, in
  * the main view, the compare view and the help. */
 static void test_render_ascii(void **state)
@@ -476,11 +570,12 @@ static void test_render_ascii(void **state)
     (void)state;
     SnapshotBuf sb;
     Snapshot *s = make_snapshot(&sb, 60, 4, 24, 1);
-    for (int view = 0; view < 3; view++) {
+    fill_deploy(s);
+    for (int view = 0; view < 4; view++) {
         Canvas c;
         DashView v;
         dash_view_init(&v, &glyphs_ascii, 0, s->K);
-        v.screen = view == 1 ? SCREEN_COMPARE : SCREEN_MAIN;
+        v.screen = view == 1 ? SCREEN_COMPARE : view == 3 ? SCREEN_DEPLOY : SCREEN_MAIN;
         v.help = view == 2;
         render(&c, s, &v, 120, 40);
         for (int y = 0; y < c.h; y++)
@@ -629,7 +724,7 @@ int main(void)
         cmocka_unit_test(test_keys_dispatch),
         cmocka_unit_test(test_keys_interrupt),
         cmocka_unit_test(test_render_layouts), cmocka_unit_test(test_render_gate),
-        cmocka_unit_test(test_render_ascii),
+        cmocka_unit_test(test_render_ascii), cmocka_unit_test(test_render_deploy),
         cmocka_unit_test(test_render_help_compare),
         cmocka_unit_test(test_render_states),
         cmocka_unit_test(test_render_too_small),

@@ -164,9 +164,10 @@ static void cover_rows(Canvas *c, Rect r, const DashView *v, const Snapshot *s,
             if (++y >= r.y + r.h)
                 return;
         }
-        x += canvas_printf(c, x, y, r.x + r.w - x, roles[j], "%s%s", x > r.x ? " · " : "", part);
+        if (x > r.x)
+            x += canvas_printf(c, x, y, r.x + r.w - x, ROLE_NORMAL, " %s ", v->g->sep);
+        x += canvas_text(c, x, y, r.x + r.w - x, roles[j], part, NULL);
     }
-    (void)v;
 }
 
 /* The line above the charts: what is replayed, the cost model, the cost. */

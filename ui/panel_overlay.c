@@ -31,8 +31,9 @@ void panel_help_draw(Canvas *c, const DashView *v)
         if (lw > label_w) label_w = lw;
         if (hw > text_w) text_w = hw;
     }
-    Rect in = centred_box(c, label_w + text_w + 7, (int)n + 4, "keys", v->g);
-    for (size_t i = 0; i < n && (int)i < in.h - 2; i++) {
+    /* every key, then the closing line: 24 rows hold it (80x24) */
+    Rect in = centred_box(c, label_w + text_w + 7, (int)n + 3, "keys", v->g);
+    for (size_t i = 0; i < n && (int)i < in.h - 1; i++) {
         int y = in.y + (int)i;
         canvas_text(c, in.x + 1, y, label_w, ROLE_KEY, keys_label(&t[i], v->g), NULL);
         canvas_text(c, in.x + label_w + 3, y, in.w - label_w - 3, ROLE_NORMAL, t[i].help, v->g);
