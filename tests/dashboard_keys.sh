@@ -40,7 +40,7 @@ expect_screen $s 'any key closes this help' "? opens the help"
 for pair in 'space +pause/resume the shown run' 'P +pause/resume all runs' \
     '1\.\.9 +show run N, in --arch order' \
     'Tab +show the next run' 'c +checkpoint the shown run' 'C +checkpoint all runs' \
-    'e +export CSV for all runs' 'v +compare view' '← +move the k cursor left' \
+    'e +export CSV for all runs' 'v +compare view' 'd +deployment view' '← +move the k cursor left' \
     '→ +move the k cursor right' '\[ +previous layer' '\] +next layer' \
     'l +log scale for the loss' '\? +this help' 'q +quit'; do
     expect_screen $s "│ $pair" "help lists: $pair" 2
@@ -100,7 +100,7 @@ expect_screen $s 'loss \(log scale, l\)' "l switches the loss to a log scale"
 tmux_keys $s e
 expect_screen $s "exported to $exp/[0-9]{8}-[0-9]{6}" "e: the export path in the status line"
 dir=$(printf '%s\n' "$SCREEN" | sed -n "s|.*exported to \($exp/[0-9-]*\).*|\1|p" | head -n 1)
-for f in summary.csv metrics.csv coverage.csv layers.csv experts.csv confusion-simple.csv config.csv; do
+for f in summary.csv metrics.csv coverage.csv layers.csv experts.csv confusion-simple.csv config.csv deploy.csv; do
     checks=$((checks + 1))
     [ -s "$dir/$f" ] && pass "export wrote $f" || fail "export: no $dir/$f"
 done

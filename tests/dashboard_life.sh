@@ -20,6 +20,22 @@ tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch 
 expect_screen $s ' RUNNING ' "status line shows RUNNING"
 expect_screen $s 'loss .*coverage vs k' "80x24: loss beside coverage"
 expect_screen $s 'hit@k.*confusion, all 4 layers' "80x24: hit@k beside the confusion heatmap"
+# d at 80x24: the compact deployment view (the table, spark strips, no charts)
+tmux_keys $s d
+expect_screen $s 'C = 2 of E = 8 resident per layer \(25%\)' "80x24 d: the cursor on the smallest C"
+expect_screen $s '^ simple +lru +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ ' "80x24 d: the run's row, every column" 60
+expect_screen $s '^ - +belady +[0-9.]+ +- ' "80x24 d: belady without prefetch"
+expect_screen $s '^ oracle +lru +1\.000 +1\.000 ' "80x24 d: the oracle prefetches every need (lookahead 0)"
+expect_screen $s '^ simple [0-9]+ [0-9]+ [0-9]+ [0-9]+' "80x24 d: smallest k per cover level"
+tm resize-window -t $s -x 120 -y 40
+expect_screen $s 'hit rate vs cache C.*stall ms/token vs cache C' "120x40 d: both charts"
+expect_screen $s '1 simple\+lru +l lru +b belady +f frequency' "120x40 d: the chart legend"
+tmux_keys $s End
+expect_screen $s 'C = 8 of E = 8 resident per layer \(100%\)' "End: the largest C"
+tmux_keys $s Left
+expect_screen $s 'C = 6 of E = 8' "Left: the next smaller C"
+tmux_keys $s d
+tm resize-window -t $s -x 80 -y 24
 tm resize-window -t $s -x 120 -y 40
 expect_screen $s 'loss \(l: log scale\) .*confusion' "resized to 120x40: the full layout"
 tm resize-window -t $s -x 50 -y 15
@@ -43,6 +59,9 @@ s=ascii
 tmux_start $s 100 30 LC_ALL=C NO_COLOR=1 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$exp" --eval-every 20 --max-steps 10000000 --checkpoint-dir "$TEST_TMP/ascii.ck"
 expect_screen $s ' RUNNING ' "ASCII: RUNNING"
 expect_screen $s '^\+ loss .*\+ coverage vs k \(Left Right cursor\)' "ASCII: frames and key names in ASCII"
+tmux_keys $s d
+expect_screen $s '^ simple +lru +[0-9.]+ ' "ASCII: the deployment view's rows" 60
+expect_screen $s 'hit rate vs cache C' "ASCII: its charts at 100x30"
 checks=$((checks + 1))
 if tmux_screen $s | LC_ALL=C grep -q '[^ -~]'; then
     fail "ASCII: a non-ASCII byte on the screen"; tmux_screen $s >&2
