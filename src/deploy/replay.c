@@ -4,7 +4,7 @@
  * and belady next-need table are all the state there is (O(n_tok · K)).
  *
  * The resident experts are a binary heap ordered by the policy's victim
- * order (worse()), so a victim costs O(log C) and a touched expert is
+ * order (one integer key per expert, key_of()), so a victim costs O(log C) and a touched expert is
  * re-placed in O(log C): the replay is O(steps · (K + M) · log C), with no
  * allocation inside the step loop. Protected experts (the step's R, the
  * prefetch's M) are set aside from the top while the victim is taken.
@@ -21,7 +21,9 @@
 
 typedef struct Layer {
     int E, C, n_res;
-    uint16_t *res;    /* [C] resident ids, a heap: res[0] is the best victim */
+    SimPolicy policy;
+    int64_t horizon;  /* n_tok: belady's keys count down from it */
+    uint64_t *res;    /* [C] keys of the resident experts, a heap: res[0] is the best victim */
     int *hpos;        /* [E] index in res of a resident expert */
     uint8_t *in;      /* [E] resident */
     int64_t *last;    /* [E] last use (clock) */
@@ -32,100 +34,113 @@ typedef struct Layer {
     int64_t *nxt;     /* [n_tok][K] next need of R's j-th expert after t */
 } Layer;
 
-/* 1 when resident a is a better victim than b under policy p. */
-static int worse(const Layer *y, SimPolicy p, int a, int b)
+/* The victim order as one integer: a smaller key is a better victim, and
+ * the low ID_BITS are the id (the last tie-break of every policy), so the
+ * heap compares integers and finds the id without a second look-up.
+ * lru: (last use, id); lfu: (needs, last use, id); belady: (n_tok - next
+ * need, id), never needed again first. With n_tok < 2^26 the clock (two
+ * ticks a token) takes 27 bits and the count 26: 10 + 27 + 26 <= 64. */
+#define ID_BITS 10
+#define CLOCK_BITS 27
+_Static_assert(SIM_MAX_EXPERTS <= 1 << ID_BITS, "ids fit the key");
+_Static_assert(SIM_MAX_TOKENS * 2 + 1 < (int64_t)1 << CLOCK_BITS, "the clock fits the key");
+_Static_assert(ID_BITS + CLOCK_BITS + 26 <= 64, "lfu's count (< 2^26) fits the key");
+
+static uint64_t key_of(const Layer *y, int id)
 {
-    if (p == SIM_BELADY && y->next[a] != y->next[b])
-        return y->next[a] > y->next[b];
-    if (p == SIM_LFU && y->cnt[a] != y->cnt[b])
-        return y->cnt[a] < y->cnt[b];
-    if (p != SIM_BELADY && y->last[a] != y->last[b])
-        return y->last[a] < y->last[b];
-    return a < b;
+    uint64_t low = (uint64_t)id;
+    switch (y->policy) {
+    case SIM_BELADY: {
+        int64_t n = y->next[id] < y->horizon ? y->next[id] : y->horizon;
+        return (uint64_t)(y->horizon - n) << ID_BITS | low;
+    }
+    case SIM_LFU:
+        return ((uint64_t)y->cnt[id] << CLOCK_BITS | (uint64_t)y->last[id]) << ID_BITS | low;
+    default:
+        return (uint64_t)y->last[id] << ID_BITS | low;
+    }
 }
 
-static void h_swap(Layer *y, int i, int j)
+static int key_id(uint64_t k) { return (int)(k & ((1u << ID_BITS) - 1)); }
+
+static void h_set(Layer *y, int i, uint64_t k)
 {
-    uint16_t a = y->res[i], b = y->res[j];
-    y->res[i] = b, y->res[j] = a;
-    y->hpos[b] = i, y->hpos[a] = j;
+    y->res[i] = k;
+    y->hpos[key_id(k)] = i;
 }
 
-static void h_up(Layer *y, SimPolicy p, int i)
+/* Sifts the key k placed at i into its place. */
+static void h_sift(Layer *y, int i, uint64_t k)
 {
-    while (i > 0 && worse(y, p, y->res[i], y->res[(i - 1) / 2])) {
-        h_swap(y, i, (i - 1) / 2);
+    while (i > 0 && k < y->res[(i - 1) / 2]) {
+        h_set(y, i, y->res[(i - 1) / 2]);
         i = (i - 1) / 2;
     }
-}
-
-static void h_down(Layer *y, SimPolicy p, int i)
-{
     for (;;) {
         int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < y->n_res && worse(y, p, y->res[l], y->res[m]))
-            m = l;
-        if (r < y->n_res && worse(y, p, y->res[r], y->res[m]))
-            m = r;
+        uint64_t mk = k;
+        if (l < y->n_res && y->res[l] < mk)
+            m = l, mk = y->res[l];
+        if (r < y->n_res && y->res[r] < mk)
+            m = r, mk = y->res[r];
         if (m == i)
-            return;
-        h_swap(y, i, m);
+            break;
+        h_set(y, i, mk);
         i = m;
     }
+    h_set(y, i, k);
 }
 
-static void h_push(Layer *y, SimPolicy p, int id)
+static void h_push(Layer *y, int id)
 {
-    y->res[y->n_res] = (uint16_t)id;
-    y->hpos[id] = y->n_res++;
-    h_up(y, p, y->n_res - 1);
+    y->n_res++;
+    h_sift(y, y->n_res - 1, key_of(y, id));
 }
 
-static int h_pop(Layer *y, SimPolicy p)
+static int h_pop(Layer *y)
 {
-    int top = y->res[0];
-    h_swap(y, 0, --y->n_res);
-    h_down(y, p, 0);
+    int top = key_id(y->res[0]);
+    uint64_t last = y->res[--y->n_res];
+    if (y->n_res > 0)
+        h_sift(y, 0, last);
     return top;
 }
 
 /* A resident expert's keys changed: put it back in its place. */
-static void h_fix(Layer *y, SimPolicy p, int id)
+static void h_fix(Layer *y, int id)
 {
-    if (y->in[id]) {
-        h_up(y, p, y->hpos[id]);
-        h_down(y, p, y->hpos[id]);
-    }
+    if (y->in[id])
+        h_sift(y, y->hpos[id], key_of(y, id));
 }
 
 /* Inserts id, evicting the best unprotected victim when full. Fewer than
  * K + M residents are protected and C >= both, so a victim exists. */
-static void insert(Layer *y, SimPolicy p, int id, int64_t clk)
+static void insert(Layer *y, int id, int64_t clk)
 {
     if (y->n_res == y->C) {
         uint16_t aside[SIM_MAX_EXPERTS];
         int n = 0;
-        while (y->prot[y->res[0]] == clk)
-            aside[n++] = (uint16_t)h_pop(y, p);
-        y->in[h_pop(y, p)] = 0;
+        while (y->prot[key_id(y->res[0])] == clk)
+            aside[n++] = (uint16_t)h_pop(y);
+        y->in[h_pop(y)] = 0;
         for (int i = 0; i < n; i++)
-            h_push(y, p, aside[i]);
+            h_push(y, aside[i]);
     }
-    h_push(y, p, id);
+    h_push(y, id);
     y->in[id] = 1;
 }
 
 /* The prefetch for (t, l): returns p, the experts it fetched. */
-static int prefetch(Layer *y, SimPolicy p, const uint16_t *top, int M, int64_t clk)
+static int prefetch(Layer *y, const uint16_t *top, int M, int64_t clk)
 {
     int fetched = 0;
     for (int j = 0; j < M; j++)
         y->prot[top[j]] = clk;
     for (int j = 0; j < M; j++) {
         y->last[top[j]] = clk;
-        h_fix(y, p, top[j]);
+        h_fix(y, top[j]);
         if (!y->in[top[j]]) {
-            insert(y, p, top[j], clk);
+            insert(y, top[j], clk);
             y->pfet[top[j]] = clk;
             fetched++;
         }
@@ -134,8 +149,7 @@ static int prefetch(Layer *y, SimPolicy p, const uint16_t *top, int M, int64_t c
 }
 
 /* Demand step; returns the hits. */
-static int demand(Layer *y, SimPolicy p, const uint16_t *R, int K, const int64_t *nxt,
-                  int64_t clk)
+static int demand(Layer *y, const uint16_t *R, int K, const int64_t *nxt, int64_t clk)
 {
     int hits = 0;
     for (int j = 0; j < K; j++) {
@@ -144,12 +158,12 @@ static int demand(Layer *y, SimPolicy p, const uint16_t *R, int K, const int64_t
         y->cnt[R[j]]++;
         if (nxt)
             y->next[R[j]] = nxt[j];
-        h_fix(y, p, R[j]);
+        h_fix(y, R[j]);
         hits += y->in[R[j]];
     }
     for (int j = 0; j < K; j++)
         if (!y->in[R[j]])
-            insert(y, p, R[j], clk);
+            insert(y, R[j], clk);
     return hits;
 }
 
@@ -213,7 +227,7 @@ static void replay_layer(const SimTrace *t, const SimCase *c, const SimCost *cos
         int p = 0, hs = 0;
         if (pf) {
             const uint16_t *top = c->pred->top + (s * t->L + l) * c->pred->M;
-            p = prefetch(y, c->policy, top, M, ++clk);
+            p = prefetch(y, top, M, ++clk);
             for (int j = 0; j < K; j++) /* fetched by this prefetch and needed */
                 r->prefetch_useful += y->pfet[R[j]] == clk;
         }
@@ -221,8 +235,7 @@ static void replay_layer(const SimTrace *t, const SimCase *c, const SimCost *cos
             for (int j = 0; j < K; j++)
                 hs += y->in[R[j]];
         } else {
-            hs = demand(y, c->policy, R, K, c->policy == SIM_BELADY ? y->nxt + s * K : NULL,
-                        ++clk);
+            hs = demand(y, R, K, c->policy == SIM_BELADY ? y->nxt + s * K : NULL, ++clk);
         }
         h += hs;
         r->demand_fetches += K - hs;
@@ -247,6 +260,8 @@ static int layer_alloc(const SimTrace *t, const SimCase *c, Layer *y, Err *e)
     size_t E = (size_t)t->E;
     memset(y, 0, sizeof *y);
     y->E = t->E, y->C = c->cache;
+    y->policy = c->policy;
+    y->horizon = t->n_tok;
     y->res = malloc((size_t)c->cache * sizeof *y->res);
     y->hpos = malloc(E * sizeof *y->hpos);
     y->in = malloc(E);

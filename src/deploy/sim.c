@@ -73,6 +73,9 @@ int sim_case_check(const SimTrace *t, const SimCase *c, Err *e)
     if (c->policy < 0 || c->policy >= SIM_N_POLICIES)
         return err_set(e, ERR_USAGE, "policy %d is not one of lru, lfu, belady, static",
                        (int)c->policy);
+    if (t->n_tok > SIM_MAX_TOKENS)
+        return err_set(e, ERR_USAGE, "%lld tokens to replay; at most %lld (--sim-tokens)",
+                       (long long)t->n_tok, (long long)SIM_MAX_TOKENS);
     if (c->cache < t->K)
         return err_set(e, ERR_USAGE, "--cache %d is less than K = %d", c->cache, t->K);
     if (c->cache > t->E)

@@ -29,6 +29,10 @@
 #include "util/err.h"
 
 #define SIM_MAX_EXPERTS 1024 /* E bound (trace sets store ids as uint16) */
+/* Tokens one replay takes: the victim order packs (count, clock, id) of an
+ * expert into 64 bits (replay.c). 2^26 tokens of Qwen's shape are 1.6 G
+ * steps and 12 GiB of routing: --sim-tokens cuts a larger set. */
+#define SIM_MAX_TOKENS (((int64_t)1 << 26) - 1)
 
 typedef struct SimTrace {
     int E, K, L;
