@@ -1,8 +1,8 @@
 # tests of the command line (lead)
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
-TESTS += tests/collected_sets.sh tests/simulate_cli.sh
-EXTRA_DIST += tests/collected_sets.sh tests/simulate_cli.sh tests/fixtures/collected/README \
+TESTS += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh
+EXTRA_DIST += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh tests/fixtures/collected/README \
 	tests/fixtures/collected/qwen2_moe/manifest tests/fixtures/collected/qwen2_moe/shard-0000.bin \
 	tests/fixtures/collected/qwen2_moe/router.safetensors \
 	tests/fixtures/collected/mixtral/manifest tests/fixtures/collected/mixtral/shard-0000.bin \

@@ -1,6 +1,7 @@
 /* sim_live.c: the trainer's live deployment simulation; see sim_live.h. */
 #include "train/sim_live.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,72 @@ void sim_live_free(SimLive *l)
     free(l);
 }
 
+/* One cache size's rows, written from row at[i] on: the fixed rows (p
+ * NULL: the policies alone, then the baselines) or predictor p's, with
+ * their speedups. Pure replays into disjoint rows, so the cache sizes go
+ * to threads. */
+typedef struct CacheWork {
+    const SimLive *l;
+    const SimPredictor *p;
+    SimRow *rows;
+    const int *at;
+    int first, stride;  /* this thread's cache indices */
+    int rc;
+    Err e;
+} CacheWork;
+
+static void *cache_rows(void *arg)
+{
+    CacheWork *w = arg;
+    const SimLive *l = w->l;
+    const SimSettings *s = &l->set;
+    for (int i = w->first; !w->rc && i < s->n_caches; i += w->stride) {
+        int n = w->at[i], C = s->caches[i];
+        if (w->p) {
+            w->rc = sim_rows_prefetch(&l->rp, s, w->p, C, w->rows, &n, &w->e);
+        } else {
+            w->rc = sim_rows_plain(&l->rp, s, C, w->rows, &n, &w->e);
+            for (int j = 0; !w->rc && j < l->n_base; j++)
+                w->rc = sim_rows_prefetch(&l->rp, s, &l->base[j], C, w->rows, &n, &w->e);
+        }
+        const SimResult *lru = w->p ? &l->fixed[l->fixed_at[i]].r : &w->rows[w->at[i]].r;
+        if (!w->rc)
+            sim_rows_speedup(w->rows + w->at[i], n - w->at[i], lru);
+    }
+    return NULL;
+}
+
+/* Every cache size's rows on up to --threads threads (the compute threads
+ * are idle between evaluation and the next step). */
+static int all_cache_rows(const SimLive *l, const SimPredictor *p, SimRow *rows, const int *at,
+                          Err *e)
+{
+    enum { MAX_THREADS = SIM_MAX_LIST };
+    int T = l->cfg->threads < l->set.n_caches ? l->cfg->threads : l->set.n_caches;
+    T = T < 1 ? 1 : T > MAX_THREADS ? MAX_THREADS : T;
+    CacheWork w[MAX_THREADS];
+    pthread_t th[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int t = 0; t < T; t++) {
+        w[t] = (CacheWork){l, p, rows, at, t, T, ERR_OK, {0}};
+        err_clear(&w[t].e);
+        started[t] = t > 0 && pthread_create(&th[t], NULL, cache_rows, &w[t]) == 0;
+    }
+    cache_rows(&w[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            cache_rows(&w[t]); /* no thread to be had: do its share here */
+    }
+    for (int t = 0; t < T; t++)
+        if (w[t].rc) {
+            *e = w[t].e;
+            return w[t].rc;
+        }
+    return ERR_OK;
+}
+
 int sim_live_prepare(SimLive *l, Err *e)
 {
     if (!l || l->why_off[0] || l->prepared)
@@ -136,20 +203,14 @@ int sim_live_prepare(SimLive *l, Err *e)
     double t0 = run_now();
     const SimSettings *s = &l->set;
     int rc = sim_baselines_make(l->vts, s, &l->rp, sim_settings_depth(s), l->base, &l->n_base, e);
-    int per_c = sim_rows_plain_count(s) + l->n_base * sim_rows_prefetch_count(s, l->rp.trace.E);
-    if (!rc && !(l->fixed = calloc((size_t)s->n_caches * (size_t)per_c, sizeof *l->fixed)))
+    l->fixed_at[0] = 0;
+    for (int i = 0; i < s->n_caches; i++)
+        l->fixed_at[i + 1] = l->fixed_at[i] + sim_rows_plain_count(s) +
+                             l->n_base * sim_rows_prefetch_count(s, s->caches[i]);
+    if (!rc && !(l->fixed = calloc((size_t)l->fixed_at[s->n_caches] + 1, sizeof *l->fixed)))
         rc = err_set(e, ERR_RUNTIME, "out of memory for the live simulation");
-    int n = 0;
-    for (int i = 0; !rc && i < s->n_caches; i++) {
-        l->fixed_at[i] = n;
-        rc = sim_rows_plain(&l->rp, s, s->caches[i], l->fixed, &n, e);
-        for (int j = 0; !rc && j < l->n_base; j++)
-            rc = sim_rows_prefetch(&l->rp, s, &l->base[j], s->caches[i], l->fixed, &n, e);
-        if (!rc)
-            sim_rows_speedup(l->fixed + l->fixed_at[i], n - l->fixed_at[i],
-                             &l->fixed[l->fixed_at[i]].r);
-    }
-    l->fixed_at[s->n_caches] = n;
+    if (!rc)
+        rc = all_cache_rows(l, NULL, l->fixed, l->fixed_at, e);
     l->prepared = !rc;
     l->prepare_s = run_now() - t0;
     return rc;
@@ -190,19 +251,16 @@ int sim_live_finish(SimLive *l, Run *r, Err *e)
     else if (l->sink.filled != want) /* a bug, not a choice: say so */
         rc = err_set(e, ERR_RUNTIME, "live simulation: the evaluation scored %lld of the %lld "
                      "replayed steps", (long long)l->sink.filled, (long long)want);
-    int per_c = sim_rows_prefetch_count(s, t->E);
-    if (!rc && !r->deploy &&
-        !(r->deploy = calloc((size_t)s->n_caches * (size_t)per_c, sizeof *r->deploy)))
+    int at[SIM_MAX_LIST + 1] = {0};
+    for (int i = 0; i < s->n_caches; i++)
+        at[i + 1] = at[i] + sim_rows_prefetch_count(s, s->caches[i]);
+    if (!rc && !r->deploy && !(r->deploy = calloc((size_t)at[s->n_caches] + 1, sizeof *r->deploy)))
         rc = err_set(e, ERR_RUNTIME, "out of memory for the live simulation");
     SimPredictor p = {{0}, {l->sink.M, l->cfg->lookahead, l->top}, l->top};
     snprintf(p.name, sizeof p.name, "%s", r->name);
-    int n = 0;
-    for (int i = 0; !rc && i < s->n_caches; i++) {
-        int first = n;
-        rc = sim_rows_prefetch(&l->rp, s, &p, s->caches[i], r->deploy, &n, e);
-        sim_rows_speedup(r->deploy + first, n - first, &l->fixed[l->fixed_at[i]].r);
-    }
-    r->n_deploy = rc ? 0 : n;
+    if (!rc)
+        rc = all_cache_rows(l, &p, r->deploy, at, e);
+    r->n_deploy = rc ? 0 : at[s->n_caches];
     r->deploy_step = r->step;
     r->sim_s += run_now() - t0 + (l->own_pass ? 0.0 : l->sink_s);
     return rc;
