@@ -126,7 +126,7 @@ static int deploy_table(Canvas *c, Rect r, const DashView *v, const Snapshot *s,
                   "predictor", "policy", "hit", "prec", "MB/token", "stall ms", "TPOT ms",
                   "speedup");
     if (r.w >= TABLE_W + 1 + ds->n_caches)
-        canvas_printf(c, r.x + TABLE_W + 1, y, r.w - TABLE_W - 1, ROLE_TITLE, "hit, C %d..%d",
+        canvas_printf(c, r.x + TABLE_W + 1, y, r.w - TABLE_W - 1, ROLE_TITLE, "hit %d..%d",
                       ds->caches[0], ds->caches[ds->n_caches - 1]);
     y++;
     if (rs->has_deploy)
