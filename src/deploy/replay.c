@@ -32,6 +32,8 @@ typedef struct Layer {
     int64_t *prot;    /* [E] clock at which it was protected */
     int64_t *pfet;    /* [E] clock of the prefetch that last fetched it */
     int64_t *nxt;     /* [n_tok][K] next need of R's j-th expert after t */
+    int *prev, *succ; /* lru: [E] the resident list, best victim (head) first */
+    int head, tail;   /* -1 when empty */
 } Layer;
 
 /* The victim order as one integer: a smaller key is a better victim, and
@@ -113,6 +115,67 @@ static void h_fix(Layer *y, int id)
         h_sift(y, y->hpos[id], key_of(y, id));
 }
 
+/* ---- lru without a heap ----
+ * Under lru the victim order is (tick of last use, id), and every expert a
+ * step or a prefetch uses gets the same, newest tick: so the residents can
+ * be a list from the best victim (head) to the newest, each group used at
+ * one tick appended in id order. A victim is the head, a use a move to the
+ * tail: O(1) per expert plus sorting the group, with the heap's results. */
+static void l_unlink(Layer *y, int id)
+{
+    int p = y->prev[id], s = y->succ[id];
+    if (p >= 0) y->succ[p] = s; else y->head = s;
+    if (s >= 0) y->prev[s] = p; else y->tail = p;
+}
+
+static void l_append(Layer *y, int id)
+{
+    y->prev[id] = y->tail;
+    y->succ[id] = -1;
+    if (y->tail >= 0) y->succ[y->tail] = id; else y->head = id;
+    y->tail = id;
+}
+
+/* Group g [n] (distinct) used at tick clk: its missing experts fetched
+ * (pfet marks a prefetch's), evicting from the head, never one of g (they
+ * leave the list first; C >= n, so a victim exists); then all of g at the
+ * tail in id order. Returns the experts fetched. */
+static int lru_group(Layer *y, const uint16_t *g, int n, int64_t clk, int is_prefetch)
+{
+    uint16_t sorted[SIM_MAX_EXPERTS];
+    int fetched = 0;
+    for (int j = 0; j < n; j++) {
+        y->last[g[j]] = clk;
+        if (y->in[g[j]])
+            l_unlink(y, g[j]);
+    }
+    for (int j = 0; j < n; j++) {
+        int id = g[j];
+        if (y->in[id])
+            continue;
+        if (y->n_res == y->C) {
+            int v = y->head;
+            l_unlink(y, v);
+            y->in[v] = 0;
+            y->n_res--;
+        }
+        y->in[id] = 1;
+        y->n_res++;
+        fetched++;
+        if (is_prefetch)
+            y->pfet[id] = clk;
+    }
+    for (int j = 0; j < n; j++) { /* insertion sort: groups are K or M long */
+        int k = j;
+        for (; k > 0 && sorted[k - 1] > g[j]; k--)
+            sorted[k] = sorted[k - 1];
+        sorted[k] = g[j];
+    }
+    for (int j = 0; j < n; j++)
+        l_append(y, sorted[j]);
+    return fetched;
+}
+
 /* Inserts id, evicting the best unprotected victim when full. Fewer than
  * K + M residents are protected and C >= both, so a victim exists. */
 static void insert(Layer *y, int id, int64_t clk)
@@ -133,6 +196,8 @@ static void insert(Layer *y, int id, int64_t clk)
 /* The prefetch for (t, l): returns p, the experts it fetched. */
 static int prefetch(Layer *y, const uint16_t *top, int M, int64_t clk)
 {
+    if (y->policy == SIM_LRU)
+        return lru_group(y, top, M, clk, 1);
     int fetched = 0;
     for (int j = 0; j < M; j++)
         y->prot[top[j]] = clk;
@@ -152,6 +217,12 @@ static int prefetch(Layer *y, const uint16_t *top, int M, int64_t clk)
 static int demand(Layer *y, const uint16_t *R, int K, const int64_t *nxt, int64_t clk)
 {
     int hits = 0;
+    if (y->policy == SIM_LRU) {
+        for (int j = 0; j < K; j++)
+            hits += y->in[R[j]];
+        lru_group(y, R, K, clk, 0);
+        return hits;
+    }
     for (int j = 0; j < K; j++) {
         y->prot[R[j]] = clk;
         y->last[R[j]] = clk;
@@ -184,6 +255,7 @@ static void next_needs(const SimTrace *t, int l, Layer *y)
 static void layer_reset(Layer *y)
 {
     y->n_res = 0;
+    y->head = y->tail = -1;
     memset(y->in, 0, (size_t)y->E);
     for (int e = 0; e < y->E; e++)
         y->last[e] = y->cnt[e] = 0, y->prot[e] = y->pfet[e] = -1, y->next[e] = NEVER;
@@ -253,6 +325,7 @@ static void layer_free(Layer *y)
     free(y->res), free(y->hpos), free(y->in), free(y->last), free(y->cnt), free(y->next);
     free(y->prot);
     free(y->pfet), free(y->nxt);
+    free(y->prev), free(y->succ);
 }
 
 static int layer_alloc(const SimTrace *t, const SimCase *c, Layer *y, Err *e)
@@ -268,9 +341,11 @@ static int layer_alloc(const SimTrace *t, const SimCase *c, Layer *y, Err *e)
     y->last = malloc(E * sizeof(int64_t)), y->cnt = malloc(E * sizeof(int64_t));
     y->next = malloc(E * sizeof(int64_t)), y->prot = malloc(E * sizeof(int64_t));
     y->pfet = malloc(E * sizeof(int64_t));
+    y->prev = malloc(E * sizeof *y->prev), y->succ = malloc(E * sizeof *y->succ);
     if (c->policy == SIM_BELADY)
         y->nxt = malloc(((size_t)t->n_tok * t->K + 1) * sizeof(int64_t));
     if (!y->res || !y->hpos || !y->in || !y->last || !y->cnt || !y->next || !y->prot || !y->pfet ||
+        !y->prev || !y->succ ||
         (c->policy == SIM_BELADY && !y->nxt)) {
         layer_free(y);
         return err_set(e, ERR_RUNTIME, "sim_replay: out of memory for %lld tokens",
