@@ -418,6 +418,54 @@ static void test_resume_other_data(void **state)
     trainer_free(t);
 }
 
+/* The little-endian u64 v at p, and the checkpoint's checksum redone, as
+ * a crafter would: the file then passes every check but the bounds. */
+static void put_u64_resum(unsigned char *p, size_t n, size_t at, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[at + (size_t)i] = (unsigned char)(v >> (8 * i));
+    uint64_t h = tracehash(p, n - 8);
+    for (int i = 0; i < 8; i++)
+        p[n - 8 + (size_t)i] = (unsigned char)(h >> (8 * i));
+}
+
+/* Ensure that a crafted checkpoint (valid checksum, same data) whose data
+ * cursor lies outside the training split is ERR_INPUT naming the file and
+ * the cursor's offset at resume, before the batcher indexes with it: group
+ * position 10^12 and an offset past the group's samples. */
+static void test_resume_crafted_cursor(void **state)
+{
+    Fixture *f = *state;
+    char path[1200], bad[1300];
+    snprintf(path, sizeof path, "%s/cursor.ckpt", f->dir);
+    snprintf(bad, sizeof bad, "%s/cursor-bad.ckpt", f->dir);
+    trainer_free(trained_and_saved(f, path));
+    Checkpoint ck;
+    load_ok(path, &ck);
+    const size_t at = ck.cursor_at;
+    TrainConfig c = ck.cfg;
+    checkpoint_free(&ck);
+    for (int field = 1; field <= 2; field++) { /* group_pos, then offset */
+        size_t n;
+        unsigned char *p = slurp(path, &n);
+        put_u64_resum(p, n, at + 8 * (size_t)field, field == 1 ? 1000000000000ULL : 1u << 30);
+        spill(bad, p, n);
+        free(p);
+        load_ok(bad, &ck); /* the checksum holds */
+        Trainer *t = make_trainer(&c);
+        const Checkpoint *cks[1] = {&ck};
+        const char *paths[1] = {bad};
+        Err e;
+        err_clear(&e);
+        assert_int_equal(trainer_resume(t, cks, paths, &e), ERR_INPUT);
+        char want[1400];
+        snprintf(want, sizeof want, "%s:%zu: data cursor", bad, at);
+        assert_non_null(strstr(e.msg, want));
+        checkpoint_free(&ck);
+        trainer_free(t);
+    }
+}
+
 /* Ensure that the headless signal path writes every run's checkpoint at
  * the step where the worker stopped, and that the last snapshot then has
  * no steps since the checkpoint (the dashboard's q asks nothing) and names
@@ -471,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_exact_resume_hybrid),
         cmocka_unit_test(test_version1_loads),
         cmocka_unit_test(test_resume_other_data),
+        cmocka_unit_test(test_resume_crafted_cursor),
         cmocka_unit_test(test_stop_with_checkpoints),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

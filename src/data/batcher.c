@@ -343,6 +343,14 @@ static int build_group_list(Batcher *b, uint64_t seed, int64_t epoch, int g, Err
     return traceset_load_group(b->ts, g, e);
 }
 
+int batcher_cursor_valid(const Batcher *b, uint64_t seed, const BatchCursor *c)
+{
+    if (c->epoch < 0 || c->group_pos < 0 || c->group_pos >= b->n_groups || c->offset < 0)
+        return 0;
+    int g = epoch_group(b, seed, c->epoch, c->group_pos);
+    return g >= 0 && c->offset <= b->group_units[g];
+}
+
 int batcher_next_train(Batcher *b, uint64_t seed, BatchCursor *c, SampleBatch *out,
                        int *epoch_done, Err *e)
 {

@@ -68,6 +68,11 @@ typedef struct BatchCursor {
 
 typedef struct Batcher Batcher;
 
+/* 1 when c can be a cursor of b's training epochs under seed: a group
+ * position inside the epoch's order and an offset within that group's
+ * samples (a restored cursor indexes with both). */
+int batcher_cursor_valid(const Batcher *b, uint64_t seed, const BatchCursor *c);
+
 /* seq_mask[s] != 0 selects sequence s (NULL = all). batch is the samples
  * per training batch (rounded down to whole windows, at least one window);
  * window is the rows per unit (1 = per token); n_aux the future tokens

@@ -50,6 +50,7 @@ typedef struct Checkpoint {
     RunState state;                 /* RUNNING (also for a paused run), HALTED or DONE */
     int64_t planned_steps, steps_per_epoch, step, samples;
     BatchCursor cursor;
+    size_t cursor_at;               /* its offset in the file (for messages) */
     double last_lr;
     double loss_sum;                /* the open evaluation interval */
     int64_t loss_n, interval_samples;

@@ -212,6 +212,7 @@ static void get_progress(In *in, Checkpoint *ck)
     ck->steps_per_epoch = get_int(in, 8, 1, BIG, "steps_per_epoch");
     ck->step = get_int(in, 8, 0, ck->planned_steps, "step");
     ck->samples = get_int(in, 8, 0, INT64_MAX, "samples");
+    ck->cursor_at = in->at;
     ck->cursor.epoch = get_int(in, 8, 0, BIG, "cursor epoch");
     ck->cursor.group_pos = get_int(in, 8, 0, BIG, "cursor group");
     ck->cursor.offset = get_int(in, 8, 0, INT64_MAX, "cursor offset");

@@ -113,6 +113,14 @@ int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *
         int rc = checkpoint_check_data(cks[i], paths[i], &t->data, e);
         if (!rc)
             rc = checkpoint_restore(cks[i], paths[i], &t->runs[i], e);
+        /* The fingerprint says the data is the same; the cursor is still the
+         * file's word, and the batcher indexes with it. */
+        if (!rc && !batcher_cursor_valid(t->data.views[t->runs[i].view].train,
+                                         t->runs[i].mcfg.seed, &t->runs[i].cursor))
+            rc = err_set(e, ERR_INPUT, "%s:%zu: data cursor (epoch %lld, group position %lld, "
+                         "offset %lld) is not a position of this trace set's training split",
+                         paths[i], cks[i]->cursor_at, (long long)cks[i]->cursor.epoch,
+                         (long long)cks[i]->cursor.group_pos, (long long)cks[i]->cursor.offset);
         if (!rc)
             rc = run_refresh_tables(&t->runs[i], &t->data, e);
         if (rc)
