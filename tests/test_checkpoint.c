@@ -420,9 +420,9 @@ static void test_resume_other_data(void **state)
 
 /* The little-endian u64 v at p, and the checkpoint's checksum redone, as
  * a crafter would: the file then passes every check but the bounds. */
-static void put_u64_resum(unsigned char *p, size_t n, size_t at, uint64_t v)
+static void put_resum(unsigned char *p, size_t n, size_t at, int bytes, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < bytes; i++)
         p[at + (size_t)i] = (unsigned char)(v >> (8 * i));
     uint64_t h = tracehash(p, n - 8);
     for (int i = 0; i < 8; i++)
@@ -448,7 +448,7 @@ static void test_resume_crafted_cursor(void **state)
     for (int field = 1; field <= 2; field++) { /* group_pos, then offset */
         size_t n;
         unsigned char *p = slurp(path, &n);
-        put_u64_resum(p, n, at + 8 * (size_t)field, field == 1 ? 1000000000000ULL : 1u << 30);
+        put_resum(p, n, at + 8 * (size_t)field, 8, field == 1 ? 1000000000000ULL : 1u << 30);
         spill(bad, p, n);
         free(p);
         load_ok(bad, &ck); /* the checksum holds */
@@ -463,6 +463,49 @@ static void test_resume_crafted_cursor(void **state)
         assert_non_null(strstr(e.msg, want));
         checkpoint_free(&ck);
         trainer_free(t);
+    }
+}
+
+/* Ensure that settings a crafted checkpoint (valid checksum) holds out of
+ * range stop the reader with ERR_INPUT naming the file and the field's
+ * offset, before anything indexes with them: an architecture id of -5 (it
+ * used to write lr[-5]), a lookahead past the layers, a val_frac of 0
+ * without a validation set and of 2. Offsets: moespec-traces(5). */
+static void test_crafted_settings(void **state)
+{
+    Fixture *f = *state;
+    char path[1200], bad[1300];
+    snprintf(path, sizeof path, "%s/settings.ckpt", f->dir);
+    snprintf(bad, sizeof bad, "%s/settings-bad.ckpt", f->dir);
+    trainer_free(trained_and_saved(f, path));
+    double two = 2.0;
+    uint64_t two_bits;
+    memcpy(&two_bits, &two, sizeof two_bits);
+    const struct {
+        size_t at;
+        int bytes;
+        uint64_t v;
+        const char *says;
+    } cases[] = {
+        {20, 4, (uint32_t)-5, ":20: architecture = -5 out of range"},
+        {60, 4, 4095, ":60: lookahead 4095 leaves no layer to predict"},
+        {76, 8, 0, ":76: val_frac 0 without a validation set"},
+        {76, 8, two_bits, ":76: val_frac = 2 is not a finite value in [0, 0.9]"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n;
+        unsigned char *p = slurp(path, &n);
+        put_resum(p, n, cases[i].at, cases[i].bytes, cases[i].v);
+        spill(bad, p, n);
+        free(p);
+        Checkpoint ck;
+        Err e;
+        err_clear(&e);
+        assert_int_equal(checkpoint_load(bad, &ck, &e), ERR_INPUT);
+        if (!strstr(e.msg, cases[i].says))
+            print_error("%s\n", e.msg);
+        assert_non_null(strstr(e.msg, cases[i].says));
+        assert_non_null(strstr(e.msg, bad));
     }
 }
 
@@ -520,6 +563,7 @@ int main(void)
         cmocka_unit_test(test_version1_loads),
         cmocka_unit_test(test_resume_other_data),
         cmocka_unit_test(test_resume_crafted_cursor),
+        cmocka_unit_test(test_crafted_settings),
         cmocka_unit_test(test_stop_with_checkpoints),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

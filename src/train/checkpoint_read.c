@@ -29,6 +29,7 @@ typedef struct In {
     Err *e;
     int rc;
     uint32_t version; /* the file's, once check_frame read it */
+    size_t at_lookahead, at_val_frac; /* settings bounded once the shape is read */
 } In;
 
 static int in_fail(In *in, size_t at, const char *what)
@@ -99,7 +100,9 @@ static int64_t get_int(In *in, int bytes, int64_t lo, int64_t hi, const char *na
                  (long long)lo, (long long)hi);
         in_fail(in, at, what);
     }
-    return v;
+    /* after a failure the reader still runs to its end: an in-range value,
+     * so that nothing on the way indexes with the file's (lr[arch]) */
+    return in->rc ? lo : v;
 }
 
 /* A real field that must be finite (and within [lo, hi]). */
@@ -112,7 +115,7 @@ static double get_real(In *in, int bytes, double lo, double hi, const char *name
         snprintf(what, sizeof what, "%s = %g is not a finite value in [%g, %g]", name, v, lo, hi);
         in_fail(in, at, what);
     }
-    return v;
+    return in->rc ? lo : v;
 }
 
 static void get_str(In *in, char *dst, size_t size)
@@ -139,10 +142,12 @@ static void get_settings(In *in, Checkpoint *ck)
     c->lr[ck->arch] = get_real(in, 8, 1e-300, 1e300, "lr");
     c->width = (int)get_int(in, 4, 0, 1 << 16, "width");
     c->window = (int)get_int(in, 4, 1, 4096, "window");
+    in->at_lookahead = in->at;
     c->lookahead = (int)get_int(in, 4, 0, 4095, "lookahead");
     c->use_layer_id = (int)get_int(in, 4, 0, 1, "use_layer_id");
     c->seed = get_u64(in);
-    c->val_frac = get_real(in, 8, 0.0, 1.0, "val_frac");
+    in->at_val_frac = in->at;
+    c->val_frac = get_real(in, 8, 0.0, 0.9, "val_frac"); /* --val-frac's range */
     c->val_samples = get_int(in, 8, 0, BIG, "val_samples");
     c->eval_every = get_int(in, 8, 0, BIG, "eval_every");
     c->shards_per_group = (int)get_int(in, 4, 0, 1 << 20, "shards_per_group");
@@ -199,6 +204,15 @@ static void get_data(In *in, Checkpoint *ck)
     if (!in->rc && (ck->E != ck->mcfg.E || ck->K != ck->mcfg.K || ck->L != ck->mcfg.L ||
                     ck->D != ck->mcfg.D))
         in_fail(in, in->at, "data shape differs from the model's");
+    if (!in->rc && ck->cfg.lookahead >= ck->L) {
+        char what[120];
+        snprintf(what, sizeof what, "lookahead %d leaves no layer to predict (L = %d)",
+                 ck->cfg.lookahead, ck->L);
+        in_fail(in, in->at_lookahead, what);
+    }
+    if (!in->rc && !ck->cfg.val_data[0] && ck->cfg.val_frac <= 0.0)
+        in_fail(in, in->at_val_frac, "val_frac 0 without a validation set: no split to "
+                                     "validate on");
 }
 
 static void get_progress(In *in, Checkpoint *ck)
@@ -348,7 +362,7 @@ int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
     int rc = file_read_all(path, CHECKPOINT_MAX_BYTES, &buf, &n, e);
     if (rc)
         return rc;
-    In in = {buf, n, 0, path, e, ERR_OK, 0};
+    In in = {buf, n, 0, path, e, ERR_OK, 0, 0, 0};
     if (!check_frame(&in)) {
         ck->arch = (Arch)get_int(&in, 4, 0, ARCH_MAX - 1, "architecture");
         if (!in.rc && !arch_info(ck->arch))
