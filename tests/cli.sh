@@ -49,4 +49,11 @@ expect_match ERR "unknown command 'frobnicate'" "unknown command is named"
 run_cmd "$MOESPEC" train --batch
 expect_rc 2 "option missing its value"
 
+# '' is not "no --data": it must not quietly train on the demo set
+for cmd in "train --headless" "simulate" "eval x.ckpt"; do
+    run_cmd "$MOESPEC" $cmd --data ''
+    expect_rc 2 "$cmd --data '' is a usage error"
+    expect_match ERR "^moespec: --data: an empty path\$" "$cmd --data '': says so"
+done
+
 finish

@@ -44,6 +44,10 @@ int opt_double(const char *opt, const char *val, double min, double max, double 
 int opt_path(const char *opt, const char *val, char *dst, size_t size)
 {
     size_t n = strlen(val);
+    if (n == 0) { /* not "unset": '' must not quietly mean the demo set */
+        fprintf(stderr, "moespec: %s: an empty path\n", opt);
+        return -1;
+    }
     if (n >= size) {
         fprintf(stderr, "moespec: %s: path too long\n", opt);
         return -1;
