@@ -105,6 +105,11 @@ expect_match ERR "cannot create the export directory in $TEST_TMP/no/such" "the 
 case "$ERR" in *"step 5/5"*) fail "training ran before the export was refused" ;;
 *) pass "no training ran" ;; esac
 checks=$((checks + 1))
+for bad_log in "$TEST_TMP" "$TEST_TMP/no/such/dir/x.log"; do
+    run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple --max-steps 5 --log "$bad_log"
+    expect_rc 1 "--log $bad_log cannot be opened"
+    expect_match ERR "^moespec: --log $bad_log: " "--log's failure has the moespec: prefix and names it"
+done
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch simple,simple
 expect_rc 2 "a repeated architecture"
 run_cmd "$MOESPEC" train --headless --data "$set_dir" --arch bogus

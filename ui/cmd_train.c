@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,7 +413,7 @@ int cmd_train(int argc, char **argv)
         return opt_report(&e);
     FILE *log = NULL;
     if (a.log_path && !(log = fopen(a.log_path, "a"))) {
-        perror(a.log_path);
+        fprintf(stderr, "moespec: --log %s: %s\n", a.log_path, strerror(errno));
         return 1;
     }
     Trainer *t = NULL;
