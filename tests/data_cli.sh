@@ -70,4 +70,17 @@ run_cmd "$MOESPEC" info --csv "$T/set"
 expect_rc 3 "info on a truncated shard"
 expect_match ERR "shard-0000.bin:256: truncated" "truncation is named"
 
+# special files where a file is read: exit 3 at once, never a wait on a FIFO
+mkfifo "$T/fifo.csv" "$T/fifo.ckpt"
+mkdir -p "$T/fifo-set" && mkfifo "$T/fifo-set/manifest"
+for what in "import --experts 8 $T/fifo.csv -o $T/fifo-out" "import --experts 8 /dev/null -o $T/dev-out" \
+    "import --experts 8 $T -o $T/dir-out" "info $T/fifo-set" "eval $T/fifo.ckpt --data $T/fifo-set"; do
+    run_cmd timeout 20 "$MOESPEC" $what
+    expect_rc 3 "$what: a special file is exit 3 at once"
+    expect_match ERR "not a regular file" "$what: says it is not a regular file"
+done
+checks=$((checks + 1))
+[ ! -e "$T/fifo-out" ] && [ ! -e "$T/dev-out" ] && [ ! -e "$T/dir-out" ] &&
+    pass "nothing partial left by the refused imports" || fail "an import left its output"
+
 finish

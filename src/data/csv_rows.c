@@ -19,6 +19,8 @@
 
 #include <csv.h>
 
+#include "util/file_read.h"
+
 typedef struct Parse {
     CsvImport *ci;
     const char *name;        /* file name for messages */
@@ -447,9 +449,10 @@ int csvimp_feed_buffer(CsvImport *ci, const char *name, const char *buf, size_t 
 int csvimp_feed_file(CsvImport *ci, const char *path, Err *e)
 {
     enum { CHUNK = 1 << 20 };
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_sys(e, ERR_INPUT, errno, "%s", path);
+    FILE *f;
+    int frc = file_open_regular(path, &f, e); /* a FIFO is refused, not waited on */
+    if (frc)
+        return frc;
     unsigned char *buf = malloc(CHUNK + 1);
     Parse p;
     struct csv_parser cp;

@@ -9,6 +9,7 @@
 #define MOESPEC_UTIL_FILE_READ_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util/err.h"
 
@@ -19,5 +20,9 @@
  * max_bytes (the cap is in the message), or shrinks while read;
  * ERR_RUNTIME when memory runs out. */
 int file_read_all(const char *path, size_t max_bytes, unsigned char **buf, size_t *len, Err *e);
+
+/* path opened for streaming ("rb"), refused the same way when it is not a
+ * regular file (a FIFO is never waited on). *out is NULL on failure. */
+int file_open_regular(const char *path, FILE **out, Err *e);
 
 #endif
