@@ -241,8 +241,7 @@ int model_forward(Model *m, const Batch *b, const int32_t *targets, int training
     if (loss)
         *loss = targets ? l : (double)NAN;
     if (targets && !isfinite(l))
-        return err_set(e, ERR_RUNTIME, "model: non-finite loss (%g) after %llu updates", l,
-                       (unsigned long long)m->adam_step);
+        return err_set(e, ERR_RUNTIME, "model: non-finite loss (%g)", l);
     m->can_backward = targets != NULL;
     return ERR_OK;
 }
@@ -282,8 +281,7 @@ int model_update(Model *m, float lr, double *grad_norm, Err *e)
     if (grad_norm)
         *grad_norm = norm;
     if (!isfinite(norm))
-        return err_set(e, ERR_RUNTIME, "model: non-finite gradient norm (%g) at update %llu", norm,
-                       (unsigned long long)m->adam_step + 1);
+        return err_set(e, ERR_RUNTIME, "model: non-finite gradient norm (%g)", norm);
     m->adam_step++;
     adamw_update(m->params, m->adam_m, m->adam_v, m->grads, m->n_params, &m->cfg.adamw, lr,
                  m->adam_step);

@@ -73,11 +73,14 @@ void run_free(Run *r)
     memset(r, 0, sizeof *r);
 }
 
-static int run_halt(Run *r, int rc, Err *e)
+/* HALTED, with the step named once, here: the model's message says what
+ * went non-finite, not when. step: the step being taken, or the one an
+ * evaluation is of (during: "in the evaluation"). */
+static int run_halt(Run *r, int64_t step, const char *during, int rc, Err *e)
 {
     r->state = RUN_HALTED;
-    snprintf(r->message, sizeof r->message, "HALTED at step %lld: %.400s",
-             (long long)r->step + 1, e ? e->msg : "non-finite value");
+    snprintf(r->message, sizeof r->message, "HALTED at step %lld%s: %.400s", (long long)step,
+             during, e ? e->msg : "non-finite value");
     return rc;
 }
 
@@ -96,12 +99,12 @@ int run_step(Run *r, TrainData *d, Err *e)
     float lr = (float)schedule_lr(r->lr, (uint64_t)r->step, (uint64_t)r->planned_steps,
                                   SCHEDULE_WARMUP);
     if ((rc = model_forward(r->model, &b, d->buf.targets, 1, &loss, e)))
-        return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
+        return rc == ERR_RUNTIME ? run_halt(r, r->step + 1, "", rc, e) : rc;
     model_zero_grad(r->model);
     if ((rc = model_backward(r->model, e)))
         return rc;
     if ((rc = model_update(r->model, lr, &norm, e)))
-        return rc == ERR_RUNTIME ? run_halt(r, rc, e) : rc;
+        return rc == ERR_RUNTIME ? run_halt(r, r->step + 1, "", rc, e) : rc;
     r->step++;
     r->samples += d->buf.n_valid;
     r->interval_samples += d->buf.n_valid;
@@ -164,7 +167,7 @@ static int evaluate_tables(Run *r, TrainData *d, MetricsSummary *s, double *val_
     ScoreJob job = {score_model, &scorer, sinks, n_sinks};
     int rc = score_pass(d->views[r->view].val, &d->buf, &job, 1, e);
     if (rc && scorer.nonfinite)
-        return run_halt(r, rc, e);
+        return run_halt(r, r->step, " (in the evaluation)", rc, e);
     if (rc || (rc = finish_aux(r, e)) || (rc = metrics_finish(d->acc, &r->last, e)) ||
         (rc = sim_live_finish(d->live, r, e)))
         return rc;
