@@ -49,6 +49,16 @@ expect_match ERR "unknown command 'frobnicate'" "unknown command is named"
 run_cmd "$MOESPEC" train --batch
 expect_rc 2 "option missing its value"
 
+# '' as a path is a usage error naming what it stood for, wherever a path goes
+for cmd in "info" "import --experts 8 -o $TEST_TMP/imp" "gen -o" "eval --data $TEST_TMP/x" "simulate --data $TEST_TMP/x" \
+    "train --headless --resume"; do
+    run_cmd "$MOESPEC" $cmd ''
+    expect_rc 2 "$cmd '' is a usage error"
+    expect_match ERR "^moespec: .*: an empty path\$" "$cmd '': says so"
+done
+checks=$((checks + 1))
+[ ! -e "$TEST_TMP/imp" ] && pass "nothing written for an empty path" || fail "import wrote $TEST_TMP/imp"
+
 # '' is not "no --data": it must not quietly train on the demo set
 for cmd in "train --headless" "simulate" "eval x.ckpt"; do
     run_cmd "$MOESPEC" $cmd --data ''

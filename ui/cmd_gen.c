@@ -153,6 +153,8 @@ int cmd_gen(int argc, char **argv)
     }
     if (!out)
         return opt_usage_error("gen", "no output directory (-o DIR)");
+    if (opt_nonempty("gen: -o", out))
+        return ERR_USAGE;
     SynthConfig cfg;
     int rc = gen_load_profile(profile, &cfg);
     if (rc)

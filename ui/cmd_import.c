@@ -102,6 +102,11 @@ int cmd_import(int argc, char **argv)
         return opt_usage_error("import", "-o DIR is required");
     if (optind >= argc)
         return opt_usage_error("import", "no FILE.csv given");
+    if (opt_nonempty("import: -o", out))
+        return ERR_USAGE;
+    for (int i = optind; i < argc; i++)
+        if (opt_nonempty("import: FILE", argv[i]))
+            return ERR_USAGE;
     Err e = {0};
     CsvImport *ci = NULL;
     int rc = csvimp_new((int)experts, &ci, &e);

@@ -159,5 +159,7 @@ int cmd_info(int argc, char **argv)
     if (optind != argc - 1)
         return opt_usage_error("info", optind >= argc ? "DIR is required"
                                                       : "exactly one DIR, please");
+    if (opt_nonempty("info: DIR", argv[optind]))
+        return ERR_USAGE;
     return info_run(argv[optind], csv);
 }

@@ -41,13 +41,19 @@ int opt_double(const char *opt, const char *val, double min, double max, double 
     return 0;
 }
 
+int opt_nonempty(const char *what, const char *val)
+{
+    if (val[0])
+        return 0;
+    fprintf(stderr, "moespec: %s: an empty path\n", what);
+    return -1;
+}
+
 int opt_path(const char *opt, const char *val, char *dst, size_t size)
 {
     size_t n = strlen(val);
-    if (n == 0) { /* not "unset": '' must not quietly mean the demo set */
-        fprintf(stderr, "moespec: %s: an empty path\n", opt);
+    if (opt_nonempty(opt, val)) /* not "unset": '' must not quietly mean the demo set */
         return -1;
-    }
     if (n >= size) {
         fprintf(stderr, "moespec: %s: path too long\n", opt);
         return -1;

@@ -19,6 +19,9 @@ int opt_double(const char *opt, const char *val, double min, double max, double 
 /* Copies the path val into dst[size] ("moespec: OPTION: path too long"
  * when it does not fit). */
 int opt_path(const char *opt, const char *val, char *dst, size_t size);
+/* -1 (after "moespec: WHAT: an empty path") when val is "": '' is never
+ * "not given" and never the current directory; else 0. */
+int opt_nonempty(const char *what, const char *val);
 
 /* "moespec: msg" on stderr; returns e->code. */
 int opt_report(const Err *e);

@@ -8,6 +8,8 @@
 
 int resume_add(ResumeSet *rs, const char *path)
 {
+    if (opt_nonempty("checkpoint", path))
+        return -1;
     if (rs->n == TRAIN_MAX_RUNS) {
         fprintf(stderr, "moespec: --resume: at most %d files (one per architecture)\n",
                 TRAIN_MAX_RUNS);
