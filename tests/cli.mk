@@ -2,6 +2,8 @@
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
 TESTS += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh
+# the live simulation replays on threads beside the worker
+THREADED_TESTS += tests/deploy_live.sh
 EXTRA_DIST += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh tests/fixtures/collected/README \
 	tests/fixtures/collected/qwen2_moe/manifest tests/fixtures/collected/qwen2_moe/shard-0000.bin \
 	tests/fixtures/collected/qwen2_moe/router.safetensors \

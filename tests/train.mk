@@ -9,6 +9,7 @@ tests_test_batcher_SOURCES = tests/test_batcher.c
 tests_test_batcher_CFLAGS = $(TEST_CFLAGS)
 tests_test_batcher_LDADD = src/data/libdata.a src/util/libutil.a $(TEST_EXT)
 TESTS += tests/train_e2e.sh
+THREADED_TESTS += tests/train_e2e.sh
 EXTRA_DIST += tests/train_e2e.sh
 # checkpoints, exact resume and eval (ckpt)
 check_PROGRAMS += tests/test_checkpoint
@@ -18,6 +19,7 @@ tests_test_checkpoint_SOURCES = tests/test_checkpoint.c tests/test_train_fixture
 tests_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_test_checkpoint_LDADD = $(CORE_LIBS) $(TEST_EXT)
 TESTS += tests/ckpt_e2e.sh
+THREADED_TESTS += tests/ckpt_e2e.sh
 EXTRA_DIST += tests/ckpt_e2e.sh
 # a version-1 checkpoint (made by moespec before the rank field: a 12-step
 # simple run on `moespec gen --profile demo --experts 8 --top-k 2 --layers 4

@@ -16,4 +16,4 @@ TESTS += tests/dashboard_noterm.sh tests/dashboard_keys.sh tests/dashboard_life.
 EXTRA_DIST += tests/tmux.sh tests/dashboard_noterm.sh tests/dashboard_keys.sh \
 	tests/dashboard_life.sh tests/dashboard_signals.sh
 # the signal endings run the worker thread while signals arrive: also under TSan
-THREADED_TESTS += tests/dashboard_signals.sh
+THREADED_TESTS += tests/dashboard_signals.sh tests/dashboard_keys.sh tests/dashboard_life.sh
