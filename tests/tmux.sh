@@ -85,8 +85,21 @@ expect_screen_gone() {
 
 tmux_keys() { _n=$1; shift; tm send-keys -t "$_n" "$@"; }
 
-# tmux_step NAME: the step number on the status line (empty if none).
-tmux_step() { tmux_screen "$1" | sed -n 's/.*step \([0-9][0-9]*\).*/\1/p' | head -n 1; }
+# tmux_step_once NAME: the step number on the status line (empty if none).
+tmux_step_once() { tmux_screen "$1" | sed -n 's/.*step \([0-9][0-9]*\).*/\1/p' | head -n 1; }
+# tmux_step NAME: the step on the status line, waiting (up to 10 s) through
+# a frame caught mid-redraw (a prompt just closed) that shows none, so that
+# a caller never compares against an empty step.
+tmux_step() {
+    _n=0
+    _s=$(tmux_step_once "$1")
+    while [ -z "$_s" ] && [ $_n -lt 100 ]; do
+        sleep 0.1
+        _n=$((_n + 1))
+        _s=$(tmux_step_once "$1")
+    done
+    printf '%s\n' "$_s"
+}
 
 # expect_step_past NAME N DESCRIPTION [SECONDS]: until the step shown is
 # greater than N.
@@ -94,7 +107,7 @@ expect_step_past() {
     checks=$((checks + 1))
     _deadline=$(( $(date +%s) + ${4:-30} ))
     while :; do
-        _step=$(tmux_step "$1")
+        _step=$(tmux_step_once "$1")
         if [ -n "$_step" ] && [ "$_step" -gt "$2" ]; then pass "$3 ($2 -> $_step)"; return 0; fi
         if [ "$(date +%s)" -ge "$_deadline" ]; then fail "$3: step stayed at '$_step'"; return 0; fi
         sleep 0.1
