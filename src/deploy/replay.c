@@ -3,10 +3,11 @@
  * prefetch(t, l') then demand(t, l') for every Δ, so a layer's cache, clock
  * and belady next-need table are all the state there is (O(n_tok · K)).
  *
- * The resident experts are a binary heap ordered by the policy's victim
- * order (one integer key per expert, key_of()), so a victim costs O(log C) and a touched expert is
- * re-placed in O(log C): the replay is O(steps · (K + M) · log C), with no
- * allocation inside the step loop. Protected experts (the step's R, the
+ * Under lfu and belady the resident experts are a binary heap ordered by
+ * the policy's victim order (one integer key per expert, key_of()), so a
+ * victim costs O(log C) and a touched expert is re-placed in O(log C); lru
+ * needs no heap (its list below: O(1)). The replay is at most
+ * O(steps · (K + M) · log C), with no allocation inside the step loop. Protected experts (the step's R, the
  * prefetch's M) are set aside from the top while the victim is taken.
  * Recency: one clock per layer, ticking once per event (a prefetch or a
  * step); all of R share their step's tick, all M share their prefetch's.
@@ -39,8 +40,8 @@ typedef struct Layer {
 /* The victim order as one integer: a smaller key is a better victim, and
  * the low ID_BITS are the id (the last tie-break of every policy), so the
  * heap compares integers and finds the id without a second look-up.
- * lru: (last use, id); lfu: (needs, last use, id); belady: (n_tok - next
- * need, id), never needed again first. With n_tok < 2^26 the clock (two
+ * lfu: (needs, last use, id); belady: (n_tok - next need, id), never
+ * needed again first (lru keeps no heap). With n_tok < 2^26 the clock (two
  * ticks a token) takes 27 bits and the count 26: 10 + 27 + 26 <= 64. */
 #define ID_BITS 10
 #define CLOCK_BITS 27
@@ -51,16 +52,11 @@ _Static_assert(ID_BITS + CLOCK_BITS + 26 <= 64, "lfu's count (< 2^26) fits the k
 static uint64_t key_of(const Layer *y, int id)
 {
     uint64_t low = (uint64_t)id;
-    switch (y->policy) {
-    case SIM_BELADY: {
+    if (y->policy == SIM_BELADY) {
         int64_t n = y->next[id] < y->horizon ? y->next[id] : y->horizon;
         return (uint64_t)(y->horizon - n) << ID_BITS | low;
     }
-    case SIM_LFU:
-        return ((uint64_t)y->cnt[id] << CLOCK_BITS | (uint64_t)y->last[id]) << ID_BITS | low;
-    default:
-        return (uint64_t)y->last[id] << ID_BITS | low;
-    }
+    return ((uint64_t)y->cnt[id] << CLOCK_BITS | (uint64_t)y->last[id]) << ID_BITS | low;
 }
 
 static int key_id(uint64_t k) { return (int)(k & ((1u << ID_BITS) - 1)); }

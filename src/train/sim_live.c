@@ -31,34 +31,16 @@ struct SimLive {
     uint16_t *top;            /* [tokens][L][M] */
 };
 
-static int has(const int *v, int n, int x)
-{
-    for (int i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
 int sim_live_caches(int E, int K, int *out)
 {
     /* dense where caches are small (where the decision is), then doubling */
     static const int mult[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
     int n = 0;
-    int extra[2] = {E / 2, E};
-    for (size_t i = 0; i < sizeof mult / sizeof mult[0] && n < SIM_MAX_LIST - 2; i++) {
-        long c = (long)mult[i] * K;
-        if (c <= E && !has(out, n, (int)c))
-            out[n++] = (int)c;
-    }
-    for (int i = 0; i < 2; i++)
-        if (extra[i] >= K && !has(out, n, extra[i]))
-            out[n++] = extra[i];
-    qsort(out, (size_t)n, sizeof *out, cmp_int);
+    if (E / 2 >= K) /* E/2 and E first: the list's cap never drops them */
+        n = sim_caches_add(out, n, E / 2);
+    n = sim_caches_add(out, n, E);
+    for (size_t i = 0; i < sizeof mult / sizeof mult[0] && (long)mult[i] * K <= E; i++)
+        n = sim_caches_add(out, n, mult[i] * K);
     return n;
 }
 

@@ -11,17 +11,16 @@
 
 #define SIM_DEFAULT_EXPERT_MB 17.3 /* SPEC 11: Qwen1.5-MoE-A2.7B's expert in fp16 */
 
-static int has_int(const int *v, int n, int x)
+int sim_caches_add(int *v, int n, int c)
 {
-    for (int i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+    int i = n;
+    while (i > 0 && v[i - 1] > c)
+        i--;
+    if (n >= SIM_MAX_LIST || (i > 0 && v[i - 1] == c))
+        return n;
+    memmove(v + i + 1, v + i, (size_t)(n - i) * sizeof *v);
+    v[i] = c;
+    return n + 1;
 }
 
 /* SPEC 11's defaults where a list was not given; lru always (speedup's
@@ -33,15 +32,19 @@ static void fill_defaults(const SimTrace *t, const SimSettings *in, SimSettings 
     if (!s->n_policies)
         for (int p = 0; p < SIM_N_POLICIES; p++)
             s->policies[s->n_policies++] = (SimPolicy)p;
-    if (!s->n_caches) {
+    int given[SIM_MAX_LIST], n_given = s->n_caches;
+    memcpy(given, s->caches, sizeof given);
+    s->n_caches = 0;
+    for (int i = 0; i < n_given; i++)
+        s->n_caches = sim_caches_add(s->caches, s->n_caches, given[i]);
+    if (!n_given) {
         int want[4] = {2 * t->K, 4 * t->K, 8 * t->K, t->E / 2};
         for (int i = 0; i < 4; i++) {
             int c = want[i] > t->E ? t->E : want[i];
-            if (c >= t->K && !has_int(s->caches, s->n_caches, c))
-                s->caches[s->n_caches++] = c;
+            if (c >= t->K)
+                s->n_caches = sim_caches_add(s->caches, s->n_caches, c);
         }
     }
-    qsort(s->caches, (size_t)s->n_caches, sizeof s->caches[0], cmp_int);
     if (!s->n_prefetch)
         s->prefetch[s->n_prefetch++] = t->K;
     if (s->cost.expert_mb <= 0) {

@@ -93,6 +93,9 @@ typedef struct SimPredictor {
  * -1 without runs), then checked: ERR_USAGE naming the option. */
 int sim_settings_resolve(const SimReplay *rp, const TraceSet *replay, const SimSettings *in,
                          int run_lookahead, SimSettings *out, Err *e);
+/* Adds cache size c to v [n] (ascending, no repeats, room for
+ * SIM_MAX_LIST); returns the new n (unchanged for a repeat or when full). */
+int sim_caches_add(int *v, int n, int c);
 /* The deepest prefetch of s (the M every predictor ranks). */
 int sim_settings_depth(const SimSettings *s);
 /* The baselines that apply and that s asks for, appended to p[*n..]:

@@ -321,9 +321,7 @@ static int train_round(Trainer *t, int *stepped, int *changed)
  * large replay: the snapshot says so meanwhile). */
 static int prepare_live(Trainer *t)
 {
-    if (!t->live || sim_live_prepared(t->live) || sim_live_why_off(t->live))
-        return ERR_OK;
-    int rc = sim_live_prepare(t->live, &t->err);
+    int rc = sim_live_prepare(t->live, &t->err); /* NULL, off or done: nothing */
     if (rc)
         t->rc = rc;
     return rc;
