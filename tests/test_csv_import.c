@@ -250,7 +250,7 @@ static void test_error_malformed_and_missing_file(void **state)
 {
     (void)state;
     expect_error("csv-mf1", "seq,pos,layer,e0\n0,0,0,1\n0,1,0,\"1\"x\n", NULL, 4,
-                 "a.csv:3:column 4: malformed CSV");
+                 "a.csv:3:e0: malformed CSV");
     expect_error("csv-mf2", "seq,pos,layer,e0\n0,0,0,\"1\n", NULL, 4,
                  "unterminated quoted cell (the record starts on line 2)");
     Case c;
@@ -259,6 +259,83 @@ static void test_error_malformed_and_missing_file(void **state)
     assert_int_equal(csv_import(files, 1, 4, HIDDEN_UNKNOWN, c.out, &c.e), ERR_INPUT);
     assert_non_null(strstr(c.e.msg, "a.csv: No such file"));
     rm_rf(c.tmp);
+}
+
+/* A string of n copies of c (heap). */
+static char *repeat_char(char c, size_t n)
+{
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* Ensure that input with no end in sight stops at the caps, naming them:
+ * one cell of 10 MB (data and header), a record of over 32 MiB of short
+ * cells, a header cell holding a NUL. */
+static void test_error_caps(void **state)
+{
+    (void)state;
+    char *big = repeat_char('7', 10u << 20);
+    size_t n = strlen(big) + 64;
+    char *text = malloc(n);
+    snprintf(text, n, "seq,pos,layer,e0\n0,0,0,%s\n", big);
+    expect_error("csv-cap1", text, NULL, 4, "a.csv:2:e0: a cell longer than 4096 bytes (the limit)");
+    snprintf(text, n, "seq,pos,%s\n", big);
+    expect_error("csv-cap2", text, NULL, 4, "a.csv:1:column 3: a cell longer than 4096 bytes");
+    free(text);
+    free(big);
+    /* a data line of many cells stops at "too many cells" first, so the
+     * record cap is shown with a header that is itself endless: 40 MiB */
+    size_t rec = (40u << 20);
+    char *wide = malloc(rec + 64);
+    size_t w = (size_t)snprintf(wide, 64, "seq,pos,layer,e0");
+    for (; w + 4 < rec; w += 3)
+        memcpy(wide + w, ",h1", 3); /* repeats would be an error only at the record's end */
+    memcpy(wide + w, "\n", 2);
+    expect_error("csv-cap3", wide, NULL, 4, "a.csv:1: a record longer than 32 MiB (the limit)");
+    free(wide);
+    Case c;
+    case_init(&c, "csv-nul");
+    static const char nul_head[] = "seq,pos,layer,e0\0x\n0,0,0,1\n";
+    spit(c.file, nul_head, sizeof nul_head - 1);
+    const char *files[1] = {c.file};
+    assert_int_equal(csv_import(files, 1, 4, HIDDEN_UNKNOWN, c.out, &c.e), ERR_INPUT);
+    assert_non_null(strstr(c.e.msg, "a.csv:1:column 4: unknown column 'e0?x'"));
+    rm_rf(c.tmp);
+}
+
+/* Ensure that a header of 10^6 columns (h0..h999995) is read and checked,
+ * repeats and gaps found by name (the check sorts once: the old pairwise
+ * search took seconds at 10^5 columns). */
+static void test_wide_header(void **state)
+{
+    (void)state;
+    enum { D = 1000000 - 4 };
+    size_t cap = (size_t)D * 9 + 64;
+    char *text = malloc(cap);
+    size_t n = (size_t)snprintf(text, cap, "seq,pos,layer,e0");
+    for (int d = 0; d < D; d++)
+        n += (size_t)snprintf(text + n, cap - n, ",h%d", d);
+    text[n++] = '\n';
+    CsvImport *ci = NULL;
+    Err e = {0};
+    assert_int_equal(csvimp_new(4, &ci, &e), 0);
+    assert_int_equal(csvimp_feed_buffer(ci, "wide.csv", text, n, &e), 0);
+    csvimp_free(ci);
+    /* the same header with h500000 spelled h7 at its place: a repeat, and
+     * the gap it leaves */
+    char *at = strstr(text, ",h500000,");
+    assert_non_null(at);
+    memcpy(at, ",h7     ", 8);
+    memmove(at + 3, at + 8, n - (size_t)(at + 8 - text));
+    n -= 5;
+    assert_int_equal(csvimp_new(4, &ci, &e), 0);
+    assert_int_equal(csvimp_feed_buffer(ci, "wide.csv", text, n, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "wide.csv:1:h7: column appears twice (columns 12 and 500005)"));
+    csvimp_free(ci);
+    free(text);
 }
 
 /* A file just over 1 MiB whose line ends (eol) put a CR as the last byte of
@@ -324,6 +401,8 @@ int main(void)
         cmocka_unit_test(test_error_missing_layer_or_position),
         cmocka_unit_test(test_error_malformed_and_missing_file),
         cmocka_unit_test(test_line_numbers_across_chunks),
+        cmocka_unit_test(test_error_caps),
+        cmocka_unit_test(test_wide_header),
         cmocka_unit_test(test_output_exists),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,16 +29,26 @@ typedef struct Parse {
     int rc;
     long line;               /* line of the segment being fed (1-based) */
     long rec_line;           /* first line of the current record */
+    size_t rec_bytes;        /* bytes of the current record fed so far */
     int in_record;           /* bytes of an unfinished record were fed */
     int record_ended;        /* a record ended during the current segment */
     int header_done;
-    char **hnames;           /* header cells while the header is read */
-    int n_hn, cap_hn;
-    CsvColumn *cols;         /* [n_cols] */
-    int n_cols;
+    CsvColumn *cols;         /* [n_cols]: the header's columns, in file order */
+    int n_cols, cap_cols;
     int col;                 /* cells seen in the current record */
     unsigned char *row;      /* the record being filled, ci->stride bytes */
 } Parse;
+
+static const char *const fixed_names[] = {"seq", "pos", "layer", "token"};
+
+/* A column's name as the header spells it. */
+static const char *column_name(const CsvColumn *c, char buf[16])
+{
+    if (c->role < COL_E)
+        return fixed_names[c->role];
+    snprintf(buf, 16, "%c%d", c->role == COL_E ? 'e' : c->role == COL_W ? 'w' : 'h', c->index);
+    return buf;
+}
 
 /* A cell as it may be quoted in a message: at most 40 printable chars. */
 static const char *cell_text(char *buf, size_t cap, const char *s, size_t len)
@@ -56,9 +66,9 @@ static const char *cell_text(char *buf, size_t cap, const char *s, size_t len)
 
 static int cell_error(Parse *p, const char *what, const char *s, size_t len)
 {
-    char txt[64];
+    char txt[64], nm[16];
     p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: '%s' %s", p->name, p->rec_line,
-                    p->cols[p->col].name, cell_text(txt, sizeof txt, s, len), what);
+                    column_name(&p->cols[p->col], nm), cell_text(txt, sizeof txt, s, len), what);
     return p->rc;
 }
 
@@ -71,8 +81,9 @@ static int parse_int(Parse *p, const char *s, size_t len, long long lo, long lon
     if (!len || errno || end != s + len)
         return cell_error(p, "is not an integer", s, len);
     if (v < lo || v > hi) {
+        char nm[16];
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: %s %lld out of range [%lld, %lld%s",
-                        p->name, p->rec_line, p->cols[p->col].name, range_what, v, lo,
+                        p->name, p->rec_line, column_name(&p->cols[p->col], nm), range_what, v, lo,
                         p->cols[p->col].role == COL_E ? hi + 1 : hi,
                         p->cols[p->col].role == COL_E ? ")" : "]");
         return p->rc;
@@ -132,32 +143,31 @@ static void data_cell(Parse *p, const char *s, size_t len)
 }
 
 
-/* "e12" -> role COL_E, index 12; canonical decimals only ("e01" is unknown). */
-static int column_role(const char *name, CsvColumn *c)
+/* "e12" (len bytes, not NUL-terminated) -> role COL_E, index 12; canonical
+ * decimals only ("e01" is unknown), and a NUL anywhere is no name. */
+static int column_role(const char *name, size_t len, CsvColumn *c)
 {
-    static const char *const fixed[] = {"seq", "pos", "layer", "token"};
+    if (!len || len > 9 || memchr(name, '\0', len))
+        return -1;
     for (int i = 0; i < 4; i++)
-        if (!strcmp(name, fixed[i])) {
+        if (strlen(fixed_names[i]) == len && !memcmp(name, fixed_names[i], len)) {
             c->role = i;
             c->index = 0;
             return 0;
         }
     const char *d = name + 1;
-    if ((name[0] != 'e' && name[0] != 'w' && name[0] != 'h') || !*d ||
-        (d[0] == '0' && d[1]) || strspn(d, "0123456789") != strlen(d) || strlen(d) > 8)
+    size_t nd = len - 1;
+    if ((name[0] != 'e' && name[0] != 'w' && name[0] != 'h') || !nd || (d[0] == '0' && nd > 1))
         return -1;
+    int v = 0;
+    for (size_t i = 0; i < nd; i++) {
+        if (d[i] < '0' || d[i] > '9')
+            return -1;
+        v = v * 10 + (d[i] - '0'); /* at most 8 digits: no overflow */
+    }
     c->role = name[0] == 'e' ? COL_E : name[0] == 'w' ? COL_W : COL_H;
-    c->index = atoi(d);
+    c->index = v;
     return 0;
-}
-
-/* Finds the column of role/index, or -1. */
-static int find_col(const Parse *p, int role, int index)
-{
-    for (int i = 0; i < p->n_cols; i++)
-        if (p->cols[i].role == role && p->cols[i].index == index)
-            return i;
-    return -1;
 }
 
 static int header_error(Parse *p, const char *col, const char *what)
@@ -166,43 +176,93 @@ static int header_error(Parse *p, const char *col, const char *what)
     return p->rc;
 }
 
-/* Counts e/w/h columns and checks each family is complete. */
-static int header_families(Parse *p, int *K, int *D, int *has_w, int *has_tok)
+/* A column and where it stands, for sorting the header by (role, index). */
+typedef struct ColKey {
+    int role, index, at;
+} ColKey;
+
+static int colkey_cmp(const void *pa, const void *pb)
 {
-    int maxe = -1, maxw = -1, maxh = -1;
-    for (int i = 0; i < p->n_cols; i++) {
-        const CsvColumn *c = &p->cols[i];
-        int *m = c->role == COL_E ? &maxe : c->role == COL_W ? &maxw : c->role == COL_H ? &maxh : NULL;
-        if (m && c->index > *m)
-            *m = c->index;
+    const ColKey *a = pa, *b = pb;
+    if (a->role != b->role)
+        return a->role < b->role ? -1 : 1;
+    if (a->index != b->index)
+        return a->index < b->index ? -1 : 1;
+    return a->at < b->at ? -1 : a->at > b->at;
+}
+
+/* One role's columns in the sorted, duplicate-free keys: how many, the
+ * largest index (-1: none), and the first index of 0..max that is missing
+ * (max + 1: none). */
+typedef struct Family {
+    int n, max, gap;
+} Family;
+
+static Family family_of(const ColKey *k, int n, int role)
+{
+    Family f = {0, -1, 0};
+    for (int i = 0; i < n; i++)
+        if (k[i].role == role) {
+            if (f.gap == f.n && k[i].index == f.n)
+                f.gap = f.n + 1;
+            f.max = k[i].index;
+            f.n++;
+        }
+    return f;
+}
+
+/* The first repeated column in file order, as "columns J and I": the sort
+ * puts each repeat right after the earlier column of its name. Linear
+ * after the sort, so a header of 10^6 columns is checked in O(n log n). */
+static int header_repeats(Parse *p, const ColKey *k)
+{
+    int dup = -1, first = -1;
+    for (int i = 1, g = 0; i < p->n_cols; i++) {
+        if (k[i].role != k[g].role || k[i].index != k[g].index)
+            g = i;
+        else if (dup < 0 || k[i].at < dup)
+            dup = k[i].at, first = k[g].at;
     }
-    static const char *const req[] = {"seq", "pos", "layer"};
-    for (int r = 0; r < 3; r++)
-        if (find_col(p, r, 0) < 0)
-            return header_error(p, req[r], "missing required column");
+    if (dup < 0)
+        return 0;
+    char nm[16];
+    p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: column appears twice (columns %d and %d)",
+                    p->name, p->rec_line, column_name(&p->cols[dup], nm), first + 1, dup + 1);
+    return p->rc;
+}
+
+/* Checks each family is complete and takes K, D and the optional columns. */
+static int header_families(Parse *p, const ColKey *k, int *K, int *D, int *has_w, int *has_tok)
+{
+    for (int r = COL_SEQ; r <= COL_LAYER; r++)
+        if (!family_of(k, p->n_cols, r).n)
+            return header_error(p, fixed_names[r], "missing required column");
+    Family fe = family_of(k, p->n_cols, COL_E), fw = family_of(k, p->n_cols, COL_W),
+           fh = family_of(k, p->n_cols, COL_H);
+    int maxe = fe.max, maxw = fw.max, maxh = fh.max;
     char nm[24];
-    for (int k = 0; k <= (maxe > 0 ? maxe : 0); k++)
-        if (find_col(p, COL_E, k) < 0) {
-            snprintf(nm, sizeof nm, "e%d", k);
-            return header_error(p, nm, "missing required column (expert ids are e0..e{K-1})");
-        }
-    for (int k = 0; k <= maxw; k++)
-        if (find_col(p, COL_W, k) < 0 || k > maxe) {
-            snprintf(nm, sizeof nm, "w%d", k);
-            return header_error(p, nm, k > maxe ? "gate weight column without an expert column"
-                                                : "missing column (gate weights w0..w{K-1} "
-                                                  "come with e0..e{K-1})");
-        }
+    if (maxe < 0 || fe.gap <= maxe) {
+        snprintf(nm, sizeof nm, "e%d", maxe < 0 ? 0 : fe.gap);
+        return header_error(p, nm, "missing required column (expert ids are e0..e{K-1})");
+    }
+    int kw = fw.gap <= maxw ? fw.gap : maxw + 1; /* first bad w: missing, or past e */
+    if (maxe + 1 < kw)
+        kw = maxe + 1;
+    if (kw <= maxw) {
+        snprintf(nm, sizeof nm, "w%d", kw);
+        return header_error(p, nm, kw > maxe ? "gate weight column without an expert column"
+                                             : "missing column (gate weights w0..w{K-1} "
+                                               "come with e0..e{K-1})");
+    }
     if (maxw >= 0 && maxw < maxe) {
         snprintf(nm, sizeof nm, "w%d", maxe);
         return header_error(p, nm, "missing column (gate weights w0..w{K-1} come with "
                                    "e0..e{K-1})");
     }
-    for (int d = 0; d <= maxh; d++)
-        if (find_col(p, COL_H, d) < 0) {
-            snprintf(nm, sizeof nm, "h%d", d);
-            return header_error(p, nm, "missing column (hidden state is h0..h{D-1})");
-        }
+    if (fh.gap <= maxh) {
+        snprintf(nm, sizeof nm, "h%d", fh.gap);
+        return header_error(p, nm, "missing column (hidden state is h0..h{D-1})");
+    }
     if (maxe + 1 > p->ci->E) {
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:e%d: %d expert columns (K) but only %d "
                         "experts (--experts)", p->name, p->rec_line, maxe, maxe + 1, p->ci->E);
@@ -213,7 +273,7 @@ static int header_families(Parse *p, int *K, int *D, int *has_w, int *has_tok)
     *K = maxe + 1;
     *D = maxh + 1;
     *has_w = maxw >= 0;
-    *has_tok = find_col(p, COL_TOKEN, 0) >= 0;
+    *has_tok = family_of(k, p->n_cols, COL_TOKEN).n > 0;
     return 0;
 }
 
@@ -241,58 +301,50 @@ static int header_apply(Parse *p, int K, int D, int has_w, int has_tok)
     return 0;
 }
 
+/* The header record ended: repeats, families, then the row buffer. */
 static void header_done(Parse *p)
 {
-    if (!(p->cols = calloc((size_t)p->n_hn + 1, sizeof *p->cols))) {
+    ColKey *k = malloc(((size_t)p->n_cols + 1) * sizeof *k);
+    if (!k) {
         p->rc = err_set(p->e, ERR_RUNTIME, "%s: out of memory", p->name);
         return;
     }
-    for (int i = 0; i < p->n_hn; i++) {
-        CsvColumn *c = &p->cols[i];
-        snprintf(c->name, sizeof c->name, "%s", p->hnames[i]);
-        if (strlen(p->hnames[i]) >= sizeof c->name || column_role(p->hnames[i], c)) {
-            char txt[64];
-            p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:column %d: unknown column '%s' (expected "
-                            "seq, pos, layer, token, e<k>, w<k>, h<d>)", p->name, p->rec_line,
-                            i + 1, cell_text(txt, sizeof txt, p->hnames[i], strlen(p->hnames[i])));
-            return;
-        }
-        int j = find_col(p, c->role, c->index);
-        if (j >= 0) {
-            p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: column appears twice (columns %d and "
-                            "%d)", p->name, p->rec_line, c->name, j + 1, i + 1);
-            return;
-        }
-        p->n_cols = i + 1;
-    }
+    for (int i = 0; i < p->n_cols; i++)
+        k[i] = (ColKey){p->cols[i].role, p->cols[i].index, i};
+    qsort(k, (size_t)p->n_cols, sizeof *k, colkey_cmp);
     int K = 0, D = 0, has_w = 0, has_tok = 0;
-    if (header_families(p, &K, &D, &has_w, &has_tok) || header_apply(p, K, D, has_w, has_tok))
+    int rc = header_repeats(p, k) || header_families(p, k, &K, &D, &has_w, &has_tok) ||
+             header_apply(p, K, D, has_w, has_tok);
+    free(k);
+    if (rc)
         return;
     if (!(p->row = calloc(1, p->ci->stride)))
         p->rc = err_set(p->e, ERR_RUNTIME, "%s: out of memory", p->name);
     p->header_done = 1;
 }
 
+/* A header cell is classified as it arrives: an unknown name stops the
+ * file at once, and nothing but role and index is kept. */
 static void header_cell(Parse *p, const char *s, size_t len)
 {
-    if (p->n_hn == p->cap_hn) {
-        int cap = p->cap_hn ? 2 * p->cap_hn : 64;
-        char **n = realloc(p->hnames, (size_t)cap * sizeof *n);
+    if (p->n_cols == p->cap_cols) {
+        int cap = p->cap_cols ? 2 * p->cap_cols : 64;
+        CsvColumn *n = realloc(p->cols, (size_t)cap * sizeof *n);
         if (!n) {
             p->rc = err_set(p->e, ERR_RUNTIME, "%s: out of memory", p->name);
             return;
         }
-        p->hnames = n;
-        p->cap_hn = cap;
+        p->cols = n;
+        p->cap_cols = cap;
     }
-    char *copy = malloc(len + 1);
-    if (!copy) {
-        p->rc = err_set(p->e, ERR_RUNTIME, "%s: out of memory", p->name);
+    if (column_role(s, len, &p->cols[p->n_cols])) {
+        char txt[64];
+        p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:column %d: unknown column '%s' (expected "
+                        "seq, pos, layer, token, e<k>, w<k>, h<d>)", p->name, p->rec_line,
+                        p->n_cols + 1, cell_text(txt, sizeof txt, s, len));
         return;
     }
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    p->hnames[p->n_hn++] = copy;
+    p->n_cols++;
 }
 
 static void cb_cell(void *s, size_t len, void *data)
@@ -356,7 +408,7 @@ static void cb_record(int c, void *data)
         else if (p->col < p->n_cols)
             p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: missing cell: the record has %d "
                             "cells, the header has %d", p->name, p->rec_line,
-                            p->cols[p->col].name, p->col, p->n_cols);
+                            column_name(&p->cols[p->col], (char[16]){0}), p->col, p->n_cols);
         else
             finish_row(p);
     }
@@ -371,9 +423,35 @@ static int is_blank(const unsigned char *s, size_t n)
     return 1;
 }
 
+/* libcsv grows its cell buffer through this: past the cap it gets NULL
+ * and stops with CSV_ENOMEM, so one endless cell costs CSV_MAX_CELL bytes,
+ * not the file's size. */
+static void *cell_realloc(void *q, size_t n)
+{
+    return n > CSV_MAX_CELL + 1 ? NULL : realloc(q, n); /* + 1: CSV_APPEND_NULL */
+}
+
+/* Why csv_parse stopped early: the cell cap, or the CSV itself. */
+static void parse_error(Parse *p, struct csv_parser *cp)
+{
+    char where[32];
+    if (p->header_done && p->col < p->n_cols)
+        column_name(&p->cols[p->col], where);
+    else
+        snprintf(where, sizeof where, "column %d", p->col + 1);
+    if (csv_error(cp) == CSV_ENOMEM && csv_get_buffer_size(cp) >= CSV_MAX_CELL)
+        p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: a cell longer than %d bytes (the limit)",
+                        p->name, p->line, where, CSV_MAX_CELL);
+    else
+        p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: malformed CSV: %s", p->name, p->line,
+                        where, csv_strerror(csv_error(cp)));
+}
+
 /* Feeds s[0..n) one line at a time (lines end in LF, CRLF or a lone CR;
  * a CR at the very end is held back by the caller until the next byte is
- * known), tracking the line each record starts on. */
+ * known), tracking the line each record starts on and its length (capped
+ * at CSV_MAX_RECORD: a file with no line break ends in bounded time and
+ * memory). */
 static void feed_lines(Parse *p, struct csv_parser *cp, const unsigned char *s, size_t n)
 {
     size_t a = 0;
@@ -382,13 +460,20 @@ static void feed_lines(Parse *p, struct csv_parser *cp, const unsigned char *s, 
         while (b < n && s[b] != '\n' && !(s[b] == '\r' && b + 1 < n && s[b + 1] != '\n'))
             b++;
         size_t end = b < n ? b + 1 : n;
-        if (!p->in_record)
+        if (!p->in_record) {
             p->rec_line = p->line;
+            p->rec_bytes = 0;
+        }
+        p->rec_bytes += end - a;
+        if (p->rec_bytes > CSV_MAX_RECORD) {
+            p->rc = err_set(p->e, ERR_INPUT, "%s:%ld: a record longer than %u MiB (the limit)",
+                            p->name, p->rec_line, CSV_MAX_RECORD >> 20);
+            return;
+        }
         p->record_ended = 0;
         size_t used = csv_parse(cp, s + a, end - a, cb_cell, cb_record, p);
         if (!p->rc && used != end - a)
-            p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:column %d: malformed CSV: %s", p->name,
-                            p->line, p->col + 1, csv_strerror(csv_error(cp)));
+            parse_error(p, cp);
         p->in_record = !p->record_ended && (p->in_record || !is_blank(s + a, end - a));
         if (b < n)
             p->line++;
@@ -412,6 +497,7 @@ static int parse_begin(Parse *p, CsvImport *ci, const char *name, struct csv_par
     p->name = files[p->file];
     if (csv_init(cp, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL))
         return err_set(e, ERR_RUNTIME, "%s: out of memory", name);
+    csv_set_realloc_func(cp, cell_realloc);
     return 0;
 }
 
@@ -427,9 +513,6 @@ static int parse_end(Parse *p, struct csv_parser *cp)
     if (!p->rc && !p->header_done)
         p->rc = err_set(p->e, ERR_INPUT, "%s:1: empty file: a header row is required", p->name);
     csv_free(cp);
-    for (int i = 0; i < p->n_hn; i++)
-        free(p->hnames[i]);
-    free(p->hnames);
     free(p->cols);
     free(p->row);
     return p->rc;

@@ -13,14 +13,23 @@
 
 #define CSV_MAX_LAYER 65534        /* L <= 65535 */
 #define CSV_MAX_POS INT32_MAX - 1  /* T fits an int */
+/* Input caps, so that a file with no line break or one endless cell ends
+ * with an error in bounded memory (moespec-traces(5), CSV): no valid cell
+ * is longer than a number (about 25 bytes) or a column name; a record of
+ * 10^6 hidden columns at full float precision takes about 16 MiB of text.
+ * A header holds at most 32 MiB / 3 columns of 8 bytes each (CsvColumn). */
+#define CSV_MAX_CELL 4096
+#define CSV_MAX_RECORD (32u << 20)
 
 /* What a column holds. */
 enum { COL_SEQ, COL_POS, COL_LAYER, COL_TOKEN, COL_E, COL_W, COL_H };
 
+/* Names are canonical ("e2", never "e02"), so role and index give the
+ * name back (column_name in csv_rows.c) and a column costs 8 bytes: a header of
+ * millions of columns stays small. */
 typedef struct CsvColumn {
     int role;        /* COL_* */
     int index;       /* k of e_k / w_k, d of h_d */
-    char name[24];   /* as in the header ("e2"), for messages */
 } CsvColumn;
 
 /* The fixed head of a stored row; experts, weights, hidden follow. */
