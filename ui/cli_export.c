@@ -35,6 +35,17 @@ static int export_parent_usable(const char *dir)
     return 0;
 }
 
+/* An existing directory moespec must write in: a file there, a read-only
+ * mount or a directory without write permission is said now, not after
+ * the run. */
+static int export_dir_writable(const char *dir)
+{
+    if (access(dir, W_OK | X_OK) == 0)
+        return 1;
+    fprintf(stderr, "moespec: %s: export directory not writable: %s\n", dir, strerror(errno));
+    return 0;
+}
+
 int cli_export_dir_usable(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -51,7 +62,20 @@ int cli_export_dir_usable(const char *dir)
     closedir(d);
     if (!empty)
         fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
-    return empty;
+    return empty && export_dir_writable(dir);
+}
+
+int cli_export_parent_usable(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d && errno == ENOENT)
+        return export_parent_usable(dir);
+    if (!d) {
+        fprintf(stderr, "moespec: %s: export directory: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    closedir(d);
+    return export_dir_writable(dir);
 }
 
 void cli_join_cmdline(char *buf, size_t size, int argc, char **argv)

@@ -12,8 +12,13 @@
 #include "train/run.h"
 #include "train/train_config.h"
 
-/* 1 when dir does not exist or is empty (SPEC 8); else says so, 0. */
+/* 1 when dir does not exist (and its parent takes a new directory) or is
+ * an empty writable directory (SPEC 8); else says so, 0. */
 int cli_export_dir_usable(const char *dir);
+
+/* The dashboard's --export: the parent of its time-stamped directories.
+ * 1 when dir is a writable directory or can be created; else says so, 0. */
+int cli_export_parent_usable(const char *dir);
 
 /* "moespec ARGV..." into buf (truncated to size): config.csv's command line. */
 void cli_join_cmdline(char *buf, size_t size, int argc, char **argv);

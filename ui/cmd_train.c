@@ -405,7 +405,10 @@ int cmd_train(int argc, char **argv)
         fprintf(stderr, "moespec: no terminal: use --headless\n");
         return ERR_USAGE;
     }
-    if (a.headless && a.export_dir && !cli_export_dir_usable(a.export_dir))
+    /* the export directory is checked now, so a long run does not end in
+     * an export that cannot be written */
+    if (a.export_dir && !(a.headless ? cli_export_dir_usable(a.export_dir)
+                                     : cli_export_parent_usable(a.export_dir)))
         return 1;
     Err e;
     err_clear(&e);
