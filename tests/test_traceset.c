@@ -195,6 +195,53 @@ static void test_groups_bound_residency(void **state)
     rm_rf(tmp);
 }
 
+/* Ensure that a shard truncated while its group is mapped is an error
+ * naming it, not a SIGBUS: the read past the new end sees zeros (the
+ * guard's page), traceset_check_mapped and the next traceset_seq say
+ * ERR_INPUT with the shard and the offset; a fresh load of the group then
+ * fails on the size before mapping; an untouched group still reads. */
+static void test_truncated_while_mapped(void **state)
+{
+    (void)state;
+    const char *tmp = test_tmpdir("ts-trunc");
+    char dir[4200], shard[4300];
+    snprintf(dir, sizeof dir, "%s/set", tmp);
+    RefSet *r = ref_make(H_F32, 30, 5, 4);
+    Err e = {0};
+    assert_int_equal(ref_write(r, dir, 8192, &e), 0);
+    TraceSet *ts;
+    assert_int_equal(traceset_open(dir, 1, &ts, &e), 0);
+    assert_true(traceset_n_groups(ts) >= 2);
+    assert_int_equal(traceset_load_group(ts, 0, &e), 0);
+    int64_t first, count;
+    traceset_group_range(ts, 0, &first, &count);
+    TraceSeqView v;
+    assert_int_equal(traceset_seq(ts, first + count - 1, &v, &e), 0);
+    assert_int_equal(traceset_check_mapped(ts, &e), 0);
+    snprintf(shard, sizeof shard, "%s/shard-0000.bin", dir);
+    assert_int_equal(truncate(shard, 4096), 0);
+    /* the last sequence's hidden state lies past 4096 bytes: a SIGBUS read */
+    volatile float sum = 0;
+    size_t n = (size_t)v.T * (size_t)H_F32.L * (size_t)H_F32.D;
+    for (size_t i = 0; i < n; i++)
+        sum += ((const float *)(const void *)v.hidden)[i];
+    (void)sum;
+    assert_int_equal(traceset_check_mapped(ts, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "shard-0000.bin:"));
+    assert_non_null(strstr(e.msg, "changed while in use: 4096 bytes now"));
+    assert_int_equal(traceset_seq(ts, first, &v, &e), ERR_INPUT);
+    assert_int_equal(traceset_load_group(ts, 1, &e), ERR_INPUT); /* reported on the way out */
+    assert_int_equal(traceset_load_group(ts, 1, &e), 0);
+    traceset_group_range(ts, 1, &first, &count);
+    assert_int_equal(traceset_seq(ts, first, &v, &e), 0);
+    assert_int_equal(traceset_check_mapped(ts, &e), 0);
+    assert_int_equal(traceset_load_group(ts, 0, &e), ERR_INPUT);
+    assert_non_null(strstr(e.msg, "shard-0000.bin:4096: 4096 bytes now"));
+    traceset_close(ts);
+    ref_free(r);
+    rm_rf(tmp);
+}
+
 /* Ensure that the fingerprint follows content: equal for equal sets, different otherwise. */
 static void test_fingerprint(void **state)
 {
@@ -410,6 +457,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_f16),
         cmocka_unit_test(test_round_trip_routing_only),
         cmocka_unit_test(test_groups_bound_residency),
+        cmocka_unit_test(test_truncated_while_mapped),
         cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_writer_atomic),
         cmocka_unit_test(test_writer_rejects_empty_and_bad_shape),

@@ -21,6 +21,10 @@ tests_test_checkpoint_LDADD = $(CORE_LIBS) $(TEST_EXT)
 TESTS += tests/ckpt_e2e.sh
 THREADED_TESTS += tests/ckpt_e2e.sh
 EXTRA_DIST += tests/ckpt_e2e.sh
+# a shard truncated while mapped: exit 3 and a checkpoint of every run
+TESTS += tests/shard_truncated.sh
+THREADED_TESTS += tests/shard_truncated.sh
+EXTRA_DIST += tests/shard_truncated.sh
 # a version-1 checkpoint (made by moespec before the rank field: a 12-step
 # simple run on `moespec gen --profile demo --experts 8 --top-k 2 --layers 4
 # --dim 16 --seqs 24 --seq-len 32 --dtype f32 --seed 5`, --batch 64

@@ -279,11 +279,12 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     control_request_stop(trainer_control(t));
     Err je;
     err_clear(&je);
-    int join_failed = trainer_join(t, &je) != 0;
+    int join_rc = trainer_join(t, &je), join_failed = join_rc != 0;
     if (join_failed) {
         fprintf(stderr, "moespec: %s\n", je.msg);
         if (!status || d.stop_sig)
-            status = 1; /* as headless: a checkpoint that could not be written */
+            status = join_rc; /* as headless: 1 for a checkpoint that could not be
+                               * written, 3 for a shard changed underneath */
     }
     if (e.msg[0])
         fprintf(stderr, "moespec: %s\n", e.msg);

@@ -79,10 +79,10 @@ int headless_run(Trainer *t, FILE *log)
         struct timespec ts = {0, 50 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    int join_failed = trainer_join(t, &e) != 0;
-    if (join_failed) {
+    int join_rc = trainer_join(t, &e);
+    if (join_rc) { /* the worker's Err code is the exit status (3: the data went bad) */
         fprintf(stderr, "moespec: %s\n", e.msg);
-        status = 1;
+        status = join_rc;
     }
     char line[700];
     for (int i = 0; snap.s && i < snap.s->n_runs; i++) {
@@ -109,10 +109,10 @@ int headless_run(Trainer *t, FILE *log)
     int sig = stop_signal_caught();
     if (sig) {
         snprintf(line, sizeof line, "moespec: stopped by a signal (%s); %s",
-                 stop_signal_name(sig), join_failed ? "the checkpoints could not all be written"
+                 stop_signal_name(sig), join_rc ? "the checkpoints could not all be written"
                                                     : "every run with unsaved steps was checkpointed");
         emit(log, line);
-        return join_failed ? status : stop_signal_status(sig);
+        return join_rc ? status : stop_signal_status(sig);
     }
     return status;
 }

@@ -208,20 +208,11 @@ int batcher_batch_rows(const Batcher *b) { return b->units_per_batch * b->window
 int64_t batcher_steps_per_epoch(const Batcher *b) { return b->steps_per_epoch; }
 int64_t batcher_n_eval(const Batcher *b) { return b->n_eval; }
 
-/* The view of sequence seq, making its group resident. */
+/* The view of sequence seq, making its group resident (loading the
+ * resident group again is free). */
 static int seq_view(Batcher *b, int64_t seq, TraceSeqView *v, Err *e)
 {
-    int rc = traceset_seq(b->ts, seq, v, e);
-    if (rc != ERR_USAGE)
-        return rc;
-    int lo = 0, hi = b->n_groups - 1; /* not resident: find its group */
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        int64_t first, count;
-        traceset_group_range(b->ts, mid, &first, &count);
-        if (first <= seq) lo = mid; else hi = mid - 1;
-    }
-    rc = traceset_load_group(b->ts, lo, e);
+    int rc = traceset_load_group(b->ts, traceset_group_of(b->ts, seq), e);
     return rc ? rc : traceset_seq(b->ts, seq, v, e);
 }
 
@@ -291,6 +282,8 @@ static int fill_units(Batcher *b, const uint64_t *ids, int n, SampleBatch *out, 
     for (int u = 0; u < n; u++)
         if ((rc = fill_unit(b, ids[u], out, u * b->window, e)))
             return rc;
+    if ((rc = traceset_check_mapped(b->ts, e))) /* a shard truncated under the reads */
+        return rc;
     out->n = n * b->window;
     return ERR_OK;
 }

@@ -2,10 +2,10 @@
 noinst_LIBRARIES += src/data/libdata.a
 CORE_LIBS += src/data/libdata.a
 src_data_libdata_a_SOURCES = src/data/checksum.c src/data/f16.c src/data/shard.c \
-	src/data/shard_verify.c src/data/manifest.c src/data/traceset_read.c \
+	src/data/shard_verify.c src/data/manifest.c src/data/traceset_read.c src/data/map_guard.c \
 	src/data/traceset_write.c src/data/csv_rows.c src/data/csv_import.c
 noinst_HEADERS += src/data/traceset.h src/data/checksum.h src/data/shard.h \
-	src/data/manifest.h src/data/csv_import.h src/data/csv_rows.h
+	src/data/manifest.h src/data/csv_import.h src/data/csv_rows.h src/data/map_guard.h
 # synth helper: add sources below (append lines like the two that follow)
 # src_data_libdata_a_SOURCES += src/data/synth.c
 # noinst_HEADERS += src/data/synth.h

@@ -240,6 +240,8 @@ int routestats_compute(TraceSet *ts, LayerStats *out, Err *e)
             if (!rc)
                 rc = routestats_add_seq(rs, v.T, v.tokens, v.experts, e);
         }
+        if (!rc)
+            rc = traceset_check_mapped(ts, e);
     }
     if (!rc)
         rc = routestats_result(rs, out, e);

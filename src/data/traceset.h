@@ -105,8 +105,17 @@ uint64_t traceset_fingerprint(const TraceSet *ts);
  * a checksum mismatch is ERR_INPUT naming the shard) and releases the group
  * resident before, so at most shards_per_group shards are mapped. */
 int traceset_load_group(TraceSet *ts, int group, Err *e);
-/* A sequence of the resident group; ERR_USAGE if it is not resident. */
+/* The group holding sequence seq (0 <= seq < n_seqs). */
+int traceset_group_of(const TraceSet *ts, int64_t seq);
+/* A sequence of the resident group; ERR_USAGE if it is not resident, and
+ * traceset_check_mapped's error for the reads made before. */
 int traceset_seq(const TraceSet *ts, int64_t seq, TraceSeqView *v, Err *e);
+/* ERR_INPUT naming the shard (and the offset) when a read of the resident
+ * group went past a shard's end since it was mapped: the file was
+ * truncated underneath, and what the read returned (zeros) must not be
+ * used. Call it after the last read of a pass; traceset_seq and
+ * traceset_load_group call it for the reads before them. */
+int traceset_check_mapped(const TraceSet *ts, Err *e);
 
 /* Verifies every shard's checksum (info). */
 int traceset_verify_all(TraceSet *ts, Err *e);

@@ -7,7 +7,9 @@
  * sequence lengths and group ranges are known before any data is mapped.
  * traceset_load_group maps a group's shards read-only (the previous group is
  * unmapped first, so at most shards_per_group shards are mapped) and checks
- * each shard in full the first time it is mapped (shard_verify).
+ * each shard in full the first time it is mapped (shard_verify). The group
+ * lies in one range registered with map_guard, so a shard truncated while
+ * mapped is an error the next traceset_seq or traceset_check_mapped names.
  * Not here: the byte layout (shard.c), the manifest syntax (manifest.c).
  */
 #include "data/traceset.h"
@@ -23,21 +25,33 @@
 
 #include "data/checksum.h"
 #include "data/manifest.h"
+#include "data/map_guard.h"
 #include "data/shard.h"
 #include "util/file_read.h"
 
 typedef struct ShardRef {
     char *path;                /* DIR/NAME, as errors name it */
     ShardHeader sh;            /* decoded at open */
-    const unsigned char *map;  /* NULL unless resident */
+    const unsigned char *map;  /* inside the resident region; NULL unless resident */
     int verified;              /* contents checked once */
 } ShardRef;
+
+/* One reservation of address space holding shards [first, end) side by
+ * side, each at a page boundary, registered with map_guard as one range:
+ * a shard truncated while mapped becomes an error, not a SIGBUS. */
+typedef struct MapRegion {
+    unsigned char *base;       /* NULL: none */
+    size_t bytes;
+    int first, end;
+    int guard;                 /* map_guard slot, -1 = none */
+} MapRegion;
 
 struct TraceSet {
     char *dir;
     TraceHeader h;
     int n_shards, per_group, n_groups;
     int resident;              /* group mapped now, -1 = none */
+    MapRegion region;          /* where the resident group is mapped */
     ShardRef *shards;          /* [n_shards] */
     int64_t n_seqs, n_tokens;
     int32_t *seq_len;          /* [n_seqs] */
@@ -243,6 +257,8 @@ int traceset_open(const char *dir, int shards_per_group, TraceSet **out, Err *e)
     size_t len = 0;
     Manifest m = {0};
     int rc = 0;
+    if (ts)
+        ts->region.guard = -1;
     if (!ts || !mpath || !(ts->dir = strdup(dir)))
         rc = err_set(e, ERR_RUNTIME, "%s: out of memory", dir);
     if (!rc)
@@ -266,20 +282,30 @@ int traceset_open(const char *dir, int shards_per_group, TraceSet **out, Err *e)
     return 0;
 }
 
-static void unmap_shard(ShardRef *s)
+static size_t page_round(uint64_t n)
 {
-    if (s->map)
-        munmap((void *)(uintptr_t)s->map, (size_t)s->sh.file_bytes);
-    s->map = NULL;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t p = pg > 0 ? (size_t)pg : 4096;
+    return (size_t)((n + p - 1) / p * p);
+}
+
+/* Unmaps a region and forgets its shards' addresses. */
+static void region_release(TraceSet *ts, MapRegion *r)
+{
+    if (!r->base)
+        return;
+    map_guard_remove(r->guard);
+    munmap(r->base, r->bytes);
+    for (int i = r->first; i < r->end; i++)
+        ts->shards[i].map = NULL;
+    *r = (MapRegion){NULL, 0, 0, 0, -1};
 }
 
 void traceset_release(TraceSet *ts)
 {
-    if (!ts || ts->resident < 0)
+    if (!ts)
         return;
-    int first = ts->resident * ts->per_group;
-    for (int i = first; i < ts->n_shards && i < first + ts->per_group; i++)
-        unmap_shard(&ts->shards[i]);
+    region_release(ts, &ts->region);
     ts->resident = -1;
 }
 
@@ -287,12 +313,10 @@ void traceset_close(TraceSet *ts)
 {
     if (!ts)
         return;
-    if (ts->shards) {
-        for (int i = 0; i < ts->n_shards; i++) {
-            unmap_shard(&ts->shards[i]);
+    region_release(ts, &ts->region);
+    if (ts->shards)
+        for (int i = 0; i < ts->n_shards; i++)
             free(ts->shards[i].path);
-        }
-    }
     free(ts->shards);
     free(ts->seq_len);
     free(ts->seq_start);
@@ -300,9 +324,36 @@ void traceset_close(TraceSet *ts)
     free(ts);
 }
 
+/* ERR_INPUT naming the shard of r whose read faulted (map_guard), if any. */
+static int region_check(const TraceSet *ts, const MapRegion *r, Err *e)
+{
+    uintptr_t at = r->base ? map_guard_fault(r->guard) : 0;
+    if (!at)
+        return ERR_OK;
+    for (int i = r->first; i < r->end; i++) {
+        const ShardRef *s = &ts->shards[i];
+        uintptr_t base = (uintptr_t)s->map;
+        if (!s->map || at < base || at - base >= s->sh.file_bytes)
+            continue;
+        struct stat st;
+        long long now = stat(s->path, &st) ? -1 : (long long)st.st_size;
+        return err_set(e, ERR_INPUT, "%s:%llu: changed while in use: %lld bytes now, %llu "
+                       "when the set was opened (a read past its end)", s->path,
+                       (unsigned long long)(at - base), now,
+                       (unsigned long long)s->sh.file_bytes);
+    }
+    return err_set(e, ERR_INPUT, "%s: a shard changed while in use (a read past its end)",
+                   ts->dir);
+}
 
-/* Maps shard i and, the first time, verifies it in full. */
-static int map_shard(TraceSet *ts, int i, Err *e)
+int traceset_check_mapped(const TraceSet *ts, Err *e)
+{
+    return region_check(ts, &ts->region, e);
+}
+
+/* Maps shard i read-only at `at` (inside a reservation) and, the first
+ * time, verifies it in full. */
+static int map_shard(TraceSet *ts, int i, unsigned char *at, Err *e)
 {
     ShardRef *s = &ts->shards[i];
     struct stat st;
@@ -315,11 +366,11 @@ static int map_shard(TraceSet *ts, int i, Err *e)
                        s->path, (long long)st.st_size, (long long)st.st_size,
                        (unsigned long long)s->sh.file_bytes);
     }
-    int flags = MAP_PRIVATE;
+    int flags = MAP_PRIVATE | MAP_FIXED;
 #ifdef MAP_POPULATE
     flags |= MAP_POPULATE; /* every page is read next anyway: fault them in one go */
 #endif
-    void *p = mmap(NULL, (size_t)s->sh.file_bytes, PROT_READ, flags, fd, 0);
+    void *p = mmap(at, (size_t)s->sh.file_bytes, PROT_READ, flags, fd, 0);
     int errnum = errno;
     close(fd);
     if (p == MAP_FAILED)
@@ -340,10 +391,40 @@ static int map_shard(TraceSet *ts, int i, Err *e)
             rc = err_set(e, ERR_INPUT, "%s:%llu: sequence table changed since the set was "
                          "opened", s->path, (unsigned long long)(s->sh.seqtab_off + j * 8));
     }
-    if (rc)
-        unmap_shard(s);
-    else
+    if (!rc)
         s->verified = 1;
+    return rc;
+}
+
+/* Reserves one guarded range for shards [first, end) and maps them in. A
+ * fault while verifying is reported as the truncation it is, not as the
+ * checksum mismatch the zeros would cause. */
+static int region_map(TraceSet *ts, int first, int end, MapRegion *r, Err *e)
+{
+    size_t bytes = 0;
+    for (int i = first; i < end; i++)
+        bytes += page_round(ts->shards[i].sh.file_bytes);
+    void *base = mmap(NULL, bytes ? bytes : 1, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return err_sys(e, ERR_RUNTIME, errno, "%s: reserving %zu bytes of address space",
+                       ts->dir, bytes);
+    *r = (MapRegion){base, bytes ? bytes : 1, first, end, -1};
+    if ((r->guard = map_guard_add(base, r->bytes, e)) < 0) {
+        region_release(ts, r);
+        return ERR_RUNTIME;
+    }
+    int rc = ERR_OK;
+    size_t off = 0;
+    for (int i = first; i < end && !rc; i++) {
+        rc = map_shard(ts, i, r->base + off, e);
+        off += page_round(ts->shards[i].sh.file_bytes);
+    }
+    int fault = region_check(ts, r, e);
+    if (fault)
+        rc = fault;
+    if (rc)
+        region_release(ts, r);
     return rc;
 }
 
@@ -354,17 +435,16 @@ int traceset_load_group(TraceSet *ts, int group, Err *e)
                        ts->n_groups);
     if (group == ts->resident)
         return 0;
+    int rc = traceset_check_mapped(ts, e); /* what was read of the group going away */
     traceset_release(ts);
+    if (rc)
+        return rc;
     int first = group * ts->per_group;
     int end = first + ts->per_group < ts->n_shards ? first + ts->per_group : ts->n_shards;
-    for (int i = first; i < end; i++) {
-        int rc = map_shard(ts, i, e);
-        if (rc) {
-            for (int j = first; j < i; j++)
-                unmap_shard(&ts->shards[j]);
-            return rc;
-        }
-    }
+    MapRegion r;
+    if ((rc = region_map(ts, first, end, &r, e)))
+        return rc;
+    ts->region = r;
     ts->resident = group;
     return 0;
 }
@@ -372,13 +452,13 @@ int traceset_load_group(TraceSet *ts, int group, Err *e)
 int traceset_verify_all(TraceSet *ts, Err *e)
 {
     for (int i = 0; i < ts->n_shards; i++) {
-        ShardRef *s = &ts->shards[i];
-        if (s->verified)
+        if (ts->shards[i].verified)
             continue;
-        int rc = map_shard(ts, i, e);
+        MapRegion r; /* not resident: it belongs to no loaded group */
+        int rc = region_map(ts, i, i + 1, &r, e);
         if (rc)
             return rc;
-        unmap_shard(s); /* not resident: it belongs to no loaded group */
+        region_release(ts, &r);
     }
     return 0;
 }
@@ -397,6 +477,11 @@ static int shard_of(const TraceSet *ts, int64_t seq)
     return lo;
 }
 
+int traceset_group_of(const TraceSet *ts, int64_t seq)
+{
+    return seq < 0 || seq >= ts->n_seqs ? 0 : shard_of(ts, seq) / ts->per_group;
+}
+
 int traceset_seq(const TraceSet *ts, int64_t seq, TraceSeqView *v, Err *e)
 {
     if (seq < 0 || seq >= ts->n_seqs)
@@ -406,6 +491,9 @@ int traceset_seq(const TraceSet *ts, int64_t seq, TraceSeqView *v, Err *e)
     if (!s->map)
         return err_set(e, ERR_USAGE, "%s: sequence %lld is not in the resident group", ts->dir,
                        (long long)seq);
+    int rc = traceset_check_mapped(ts, e); /* the reads of the sequences before */
+    if (rc)
+        return rc;
     const TraceHeader *h = &ts->h;
     uint64_t tok = ts->seq_start[seq];
     uint64_t row = tok * (uint64_t)h->L;

@@ -137,6 +137,8 @@ static int count_frequencies(const TrainConfig *c, TrainData *d, Err *e)
                     rc = metrics_freq_add(d->freq, ids, &l, 1, e);
                 }
         }
+        if (!rc)
+            rc = traceset_check_mapped(d->ts, e);
     }
     if (!rc)
         metrics_freq_finish(d->freq);

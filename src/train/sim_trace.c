@@ -56,6 +56,8 @@ static int for_each_seq(TraceSet *ts, const uint8_t *mask, SeqFn fn, void *ctx, 
             if (!(rc = traceset_seq(ts, s, &v, e)))
                 fn(ctx, s, &v);
         }
+        if (!rc)
+            rc = traceset_check_mapped(ts, e);
         if (rc)
             return rc;
     }

@@ -359,6 +359,11 @@ static void *trainer_main(void *arg)
     int unsaved = unsaved_runs(t);
     if (control_checkpoint_on_stop(&t->control) && !t->rc && unsaved)
         checkpoint_runs(t, unsaved, 1);
+    /* The data went bad under the runs (a shard truncated while mapped): a
+     * failed batch changes neither a model nor its cursor, so each run's
+     * state is its last good step; keep it for a resume on repaired data. */
+    if (t->rc == ERR_INPUT && unsaved)
+        checkpoint_runs(t, unsaved, 0);
     if (publish(t, 1) && !t->rc)
         t->rc = ERR_RUNTIME;
     return NULL;
