@@ -11,7 +11,7 @@
 FUZZ_DATA_SOURCES = src/data/checksum.c src/data/f16.c src/data/shard.c \
 	src/data/shard_verify.c src/data/manifest.c src/data/traceset_read.c \
 	src/data/traceset_write.c src/data/csv_rows.c src/data/csv_import.c src/data/router.c src/data/map_guard.c \
-	src/util/atomic_file.c src/util/file_read.c src/util/err.c src/util/text.c src/util/rng.c
+	src/util/atomic_file.c src/util/file_read.c src/util/err.c src/util/text.c src/util/rng.c src/util/interrupt.c
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 EXTRA_DIST += fuzz/README
 if ENABLE_FUZZ

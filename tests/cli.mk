@@ -2,6 +2,9 @@
 TESTS += tests/cli.sh
 EXTRA_DIST += tests/cli.sh
 TESTS += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh
+# signals during gen, import and the demo build; litter; a damaged demo cache
+TESTS += tests/interrupted_writes.sh
+EXTRA_DIST += tests/interrupted_writes.sh
 # the live simulation replays on threads beside the worker
 THREADED_TESTS += tests/deploy_live.sh
 EXTRA_DIST += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh tests/fixtures/collected/README \

@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/atomic_file.h"
@@ -263,8 +264,65 @@ static void test_file_read_all(void **state)
 
 /* ---- atomic files ---- */
 
-/* Ensure that a file is replaced whole, through a ".NAME.XXXXXX.tmp" sibling,
- * leaving nothing else behind. */
+/* Ensure that opening a temporary sweeps the litter of NAME left by a dead
+ * process of this machine (file or tree), and leaves a live process's, another
+ * machine's, another NAME's and an old-style one alone. */
+static void test_atomic_sweep(void **state)
+{
+    (void)state;
+    const char *dir = test_tmpdir("sweep");
+    char *target = path_in(dir, "set");
+    AtomicDir ad;
+    Err e;
+    assert_int_equal(atomic_dir_open(target, &ad, &e), 0);
+    char host[9];
+    const char *slash = strrchr(ad.tmp, '/');
+    memcpy(host, slash + 1 + strlen(".set."), 8);
+    host[8] = '\0';
+    atomic_dir_abort(&ad);
+    pid_t child = fork(); /* a pid that is surely gone once reaped */
+    if (child == 0)
+        _exit(0);
+    assert_true(child > 0);
+    waitpid(child, NULL, 0);
+    char dead[4300], live[4300], other_host[4300], other_name[4300], old[4300], inner[4400];
+    snprintf(dead, sizeof dead, "%s/.set.%s-%ld-AbCdEf.tmp", dir, host, (long)child);
+    snprintf(live, sizeof live, "%s/.set.%s-%ld-AbCdEf.tmp", dir, host, (long)getppid());
+    snprintf(other_host, sizeof other_host, "%s/.set.%s-%ld-AbCdEf.tmp", dir,
+             strcmp(host, "00000000") ? "00000000" : "11111111", (long)child);
+    snprintf(other_name, sizeof other_name, "%s/.sets.%s-%ld-AbCdEf.tmp", dir, host,
+             (long)child);
+    snprintf(old, sizeof old, "%s/.set.AbCdEf.tmp", dir);
+    assert_int_equal(mkdir(dead, 0777), 0);
+    snprintf(inner, sizeof inner, "%s/shard-0000.bin", dead);
+    write_text(inner, "half a shard\n");
+    assert_int_equal(mkdir(live, 0777), 0);
+    assert_int_equal(mkdir(other_host, 0777), 0);
+    write_text(other_name, "x\n");
+    assert_int_equal(mkdir(old, 0777), 0);
+    assert_int_equal(atomic_dir_open(target, &ad, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(dead, &st), -1);
+    assert_int_equal(stat(live, &st), 0);
+    assert_int_equal(stat(other_host, &st), 0);
+    assert_int_equal(stat(other_name, &st), 0);
+    assert_int_equal(stat(old, &st), 0);
+    atomic_dir_abort(&ad);
+    /* files too: a checkpoint's temporary */
+    char *ck = path_in(dir, "run.ckpt");
+    char dead_file[4300];
+    snprintf(dead_file, sizeof dead_file, "%s/.run.ckpt.%s-%ld-XyZxYz.tmp", dir, host,
+             (long)child);
+    write_text(dead_file, "half a checkpoint\n");
+    AtomicFile af;
+    assert_int_equal(atomic_file_open(ck, &af, &e), 0);
+    assert_int_equal(stat(dead_file, &st), -1);
+    atomic_file_abort(&af);
+    rm_rf(dir);
+}
+
+/* Ensure that a file is replaced whole, through a ".NAME.HOST-PID-XXXXXX.tmp"
+ * sibling, leaving nothing else behind. */
 static void test_atomic_replace(void **state)
 {
     (void)state;
@@ -280,7 +338,11 @@ static void test_atomic_replace(void **state)
     assert_int_equal((int)(slash - af.tmp), (int)strlen(dir));
     assert_int_equal(strncmp(slash + 1, ".out.csv.", 9), 0);
     assert_string_equal(slash + 1 + strlen(slash + 1) - 4, ".tmp");
-    assert_int_equal((int)strlen(slash + 1), (int)strlen(".out.csv.XXXXXX.tmp"));
+    char want[64];
+    snprintf(want, sizeof want, "-%ld-", (long)getpid());
+    assert_non_null(strstr(slash + 1, want));
+    assert_int_equal((int)strlen(slash + 1),
+                     (int)(strlen(".out.csv.HHHHHHHH--XXXXXX.tmp") + strlen(want) - 2));
     fputs("new\n", af.fp);
     assert_file_is(target, "old\n"); /* not visible before the commit */
     assert_int_equal(atomic_file_commit(&af, &e), 0);
@@ -520,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_csv_write_error),
         cmocka_unit_test(test_file_read_all),
         cmocka_unit_test(test_atomic_replace),
+        cmocka_unit_test(test_atomic_sweep),
         cmocka_unit_test(test_atomic_abort),
         cmocka_unit_test(test_atomic_write_failure),
         cmocka_unit_test(test_atomic_fsync_rename_failure),

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "stop_signal.h"
 #include "data/profile.h"
 #include "data/synth.h"
 #include "opts.h"
@@ -167,6 +168,7 @@ int cmd_gen(int argc, char **argv)
     ProgressBar bar;
     progress_bar_init(&bar, "gen", "sequences");
     time_t start = time(NULL);
+    stop_signal_install(1); /* SIGINT, SIGTERM, SIGHUP: the set is removed, not left half */
     rc = synth_write(&cfg, (uint64_t)seed, out, progress_bar_update, &bar, &e);
     if (rc)
         return opt_report(&e);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "stop_signal.h"
 #include "data/csv_import.h"
 #include "opts.h"
 
@@ -109,6 +110,7 @@ int cmd_import(int argc, char **argv)
             return ERR_USAGE;
     Err e = {0};
     CsvImport *ci = NULL;
+    stop_signal_install(1); /* SIGINT, SIGTERM, SIGHUP: the set is removed, not left half */
     int rc = csvimp_new((int)experts, &ci, &e);
     for (int i = optind; !rc && i < argc; i++)
         rc = csvimp_feed_file(ci, argv[i], &e);

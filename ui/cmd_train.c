@@ -19,6 +19,7 @@
 
 #include "cli_export.h"
 #include "commands.h"
+#include "stop_signal.h"
 #include "dashboard.h"
 #include "demo_data.h"
 #include "headless.h"
@@ -412,6 +413,7 @@ int cmd_train(int argc, char **argv)
         return 1;
     Err e;
     err_clear(&e);
+    stop_signal_install(1); /* a demo build interrupted is removed; modes install their own */
     if (!a.cfg.data[0] && demo_data_ensure(a.cfg.data, sizeof a.cfg.data, &e))
         return opt_report(&e);
     FILE *log = NULL;

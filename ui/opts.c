@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stop_signal.h"
+#include "util/interrupt.h"
+
 int opt_long(const char *opt, const char *val, long min, long max, long *out)
 {
     char *end = NULL;
@@ -65,7 +68,8 @@ int opt_path(const char *opt, const char *val, char *dst, size_t size)
 int opt_report(const Err *e)
 {
     fprintf(stderr, "moespec: %s\n", e->msg);
-    return e->code;
+    int sig = interrupt_pending(); /* a write that gave up for a signal: SPEC 9's status */
+    return sig ? stop_signal_status(sig) : e->code;
 }
 
 int opt_usage_error(const char *cmd, const char *what)

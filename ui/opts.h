@@ -23,7 +23,8 @@ int opt_path(const char *opt, const char *val, char *dst, size_t size);
  * "not given" and never the current directory; else 0. */
 int opt_nonempty(const char *what, const char *val);
 
-/* "moespec: msg" on stderr; returns e->code. */
+/* "moespec: msg" on stderr; returns e->code, or SPEC 9's status for the
+ * signal (130, 143, 129) when a stop signal made the work give up. */
 int opt_report(const Err *e);
 
 /* "moespec: CMD: unknown option ... / Try 'moespec CMD --help'." and 2. */

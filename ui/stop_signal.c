@@ -5,6 +5,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "util/interrupt.h"
+
 /* Lock-free atomics: safe in a handler, and read by the main thread. */
 static atomic_int first_caught, first_terminating, interrupts;
 static struct sigaction ignore_action; /* SIG_IGN, made before any handler runs */
@@ -22,6 +24,7 @@ static void on_signal(int sig)
         none = 0;
         atomic_compare_exchange_strong(&first_terminating, &none, sig);
     }
+    interrupt_note(sig); /* a trace set being written gives up and is removed */
     sigaction(SIGPIPE, &ignore_action, NULL);
     sigaction(SIGTTOU, &ignore_action, NULL);
 }

@@ -20,6 +20,7 @@
 #include <csv.h>
 
 #include "util/file_read.h"
+#include "util/interrupt.h"
 
 typedef struct Parse {
     CsvImport *ci;
@@ -547,6 +548,11 @@ int csvimp_feed_file(CsvImport *ci, const char *path, Err *e)
     }
     size_t carry = 0; /* a CR held back from the previous chunk */
     for (;;) {
+        if (interrupt_pending()) { /* a long file and a stop signal: give up */
+            p.rc = err_set(e, ERR_RUNTIME, "%s: interrupted by signal %d", path,
+                           interrupt_pending());
+            break;
+        }
         size_t got = fread(buf + carry, 1, CHUNK, f);
         size_t n = carry + got;
         int last = got < CHUNK;

@@ -11,7 +11,6 @@
  */
 #include "data/traceset.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -24,6 +23,8 @@
 #include "data/checksum.h"
 #include "data/manifest.h"
 #include "data/shard.h"
+#include "util/atomic_file.h"
+#include "util/interrupt.h"
 
 #define DEFAULT_SHARD_BYTES ((size_t)256 << 20)
 
@@ -34,7 +35,7 @@ typedef struct Buf {
 
 struct TraceWriter {
     char *dir;                 /* final name */
-    char *tmpdir;              /* sibling .NAME.tmp-XXXXXX */
+    AtomicDir ad;              /* the temporary sibling being filled (atomic_file.h) */
     TraceHeader h;
     size_t shard_bytes;
     Buf seqtab, tokens, experts, weights, hidden; /* the shard being gathered */
@@ -70,47 +71,6 @@ static int buf_append(Buf *b, const void *p, size_t n)
     return 0;
 }
 
-/* Splits dir into its parent and last component (strdup'd). */
-static int split_path(const char *dir, char **parent, char **base)
-{
-    char *d = strdup(dir);
-    if (!d)
-        return -1;
-    size_t n = strlen(d);
-    while (n > 1 && d[n - 1] == '/')
-        d[--n] = '\0';
-    char *slash = strrchr(d, '/');
-    if (!slash) {
-        *parent = strdup(".");
-        *base = d;
-    } else {
-        *base = strdup(slash + 1);
-        slash[slash == d ? 1 : 0] = '\0';
-        *parent = d;
-    }
-    return *parent && *base ? 0 : -1;
-}
-
-/* DIR may be absent or an empty directory (rename replaces an empty one). */
-static int check_target(const char *dir, Err *e)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return errno == ENOENT ? 0 : err_sys(e, ERR_RUNTIME, errno, "%s", dir);
-    if (!S_ISDIR(st.st_mode))
-        return err_set(e, ERR_RUNTIME, "%s: exists and is not a directory", dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return err_sys(e, ERR_RUNTIME, errno, "%s", dir);
-    struct dirent *de;
-    int empty = 1;
-    while (empty && (de = readdir(d)))
-        if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-            empty = 0;
-    closedir(d);
-    return empty ? 0 : err_set(e, ERR_RUNTIME, "%s: exists and is not empty", dir);
-}
-
 static int check_header(const TraceHeader *h, const char *dir, Err *e)
 {
     if (h->E < 1 || h->E > SHARD_MAX_E || h->K < 1 || h->K > h->E || h->L < 1 ||
@@ -128,38 +88,23 @@ int tracewriter_open(const char *dir, const TraceHeader *h, size_t shard_bytes,
 {
     *out = NULL;
     int rc = check_header(h, dir, e);
-    if (!rc)
-        rc = check_target(dir, e);
     if (rc)
         return rc;
     TraceWriter *w = calloc(1, sizeof *w);
-    char *parent = NULL, *base = NULL;
-    if (!w || split_path(dir, &parent, &base) || !(w->dir = strdup(dir)) ||
-        !(w->stamp = calloc((size_t)h->E, sizeof *w->stamp))) {
+    if (!w || !(w->dir = strdup(dir)) || !(w->stamp = calloc((size_t)h->E, sizeof *w->stamp))) {
         rc = err_set(e, ERR_RUNTIME, "%s: out of memory", dir);
         goto done;
     }
-    size_t n = strlen(parent) + strlen(base) + 20;
-    if (!(w->tmpdir = malloc(n))) {
-        rc = err_set(e, ERR_RUNTIME, "%s: out of memory", dir);
+    /* DIR absent or empty; the temporary sibling names its owner, so one
+     * left by a killed writer is swept by the next */
+    if ((rc = atomic_dir_open(dir, &w->ad, e)))
         goto done;
-    }
-    snprintf(w->tmpdir, n, "%s/.%s.tmp-XXXXXX", parent, base);
-    if (!mkdtemp(w->tmpdir)) {
-        rc = err_sys(e, ERR_RUNTIME, errno, "%s: cannot create a temporary directory beside it",
-                     dir);
-        free(w->tmpdir);
-        w->tmpdir = NULL;
-        goto done;
-    }
     w->h = *h;
     w->h.has_tokens = h->has_tokens != 0;
     w->h.has_weights = h->has_weights != 0;
     w->m.h = w->h;
     w->shard_bytes = shard_bytes ? shard_bytes : DEFAULT_SHARD_BYTES;
 done:
-    free(parent);
-    free(base);
     if (rc) {
         tracewriter_abort(w);
         return rc;
@@ -326,7 +271,7 @@ static int flush_shard(TraceWriter *w, Err *e)
     if (shard_layout(&sh))
         return err_set(e, ERR_RUNTIME, "%s: shard size overflows", w->dir);
     snprintf(name, sizeof name, "shard-%04d.bin", w->m.n_shards);
-    snprintf(path, sizeof path, "%s/%s", w->tmpdir, name);
+    snprintf(path, sizeof path, "%s/%s", w->ad.tmp, name);
     Out o = {.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
     if (o.fd < 0)
         return err_sys(e, ERR_RUNTIME, errno, "%s", path);
@@ -368,6 +313,10 @@ static int shard_would_overflow(const TraceWriter *w, const TraceSeq *s)
 
 int tracewriter_add_seq(TraceWriter *w, const TraceSeq *s, Err *e)
 {
+    /* a signal's stop: the caller aborts the writer, nothing is left */
+    if (interrupt_pending())
+        return err_set(e, ERR_RUNTIME, "%s: interrupted by signal %d: nothing written", w->dir,
+                       interrupt_pending());
     if (s->T < 1)
         return err_set(e, ERR_INPUT, "%s: sequence %llu is empty", w->dir,
                        (unsigned long long)w->n_seqs);
@@ -391,16 +340,6 @@ int tracewriter_add_seq(TraceWriter *w, const TraceSeq *s, Err *e)
     return rc;
 }
 
-static int fsync_dir(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
 int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const char *name,
                            Err *e)
 {
@@ -413,7 +352,7 @@ int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const 
         return rc;
     router_free(&r);
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", w->tmpdir, ROUTER_FILE_NAME);
+    snprintf(path, sizeof path, "%s/%s", w->ad.tmp, ROUTER_FILE_NAME);
     FILE *f = fopen(path, "w");
     if (!f)
         return err_sys(e, ERR_RUNTIME, errno, "%s", path);
@@ -439,7 +378,7 @@ void tracewriter_set_expert_bytes(TraceWriter *w, uint64_t bytes)
 static int write_manifest(TraceWriter *w, Err *e)
 {
     char path[4200];
-    snprintf(path, sizeof path, "%s/%s", w->tmpdir, MANIFEST_NAME);
+    snprintf(path, sizeof path, "%s/%s", w->ad.tmp, MANIFEST_NAME);
     FILE *f = fopen(path, "wx");
     if (!f)
         return err_sys(e, ERR_RUNTIME, errno, "%s", path);
@@ -461,45 +400,18 @@ int tracewriter_commit(TraceWriter *w, Err *e)
         rc = err_set(e, ERR_INPUT, "%s: no sequences to write", w->dir);
     if (!rc)
         rc = write_manifest(w, e);
-    if (!rc && fsync_dir(w->tmpdir))
-        rc = err_sys(e, ERR_RUNTIME, errno, "%s", w->tmpdir);
-    if (!rc && rename(w->tmpdir, w->dir)) {
-        rc = errno == ENOTEMPTY || errno == EEXIST
-                 ? err_set(e, ERR_RUNTIME, "%s: exists and is not empty", w->dir)
-                 : err_sys(e, ERR_RUNTIME, errno, "%s", w->dir);
-    }
-    if (rc) {
-        tracewriter_abort(w);
-        return rc;
-    }
-    char *parent = NULL, *base = NULL;
-    if (!split_path(w->dir, &parent, &base))
-        fsync_dir(parent); /* best effort: the rename itself has happened */
-    free(parent);
-    free(base);
-    free(w->tmpdir);
-    w->tmpdir = NULL;
+    if (!rc)
+        rc = atomic_dir_commit(&w->ad, e); /* fsyncs, renames, fsyncs the parent */
     tracewriter_abort(w);
-    return 0;
+    return rc;
 }
 
 void tracewriter_abort(TraceWriter *w)
 {
     if (!w)
         return;
-    if (w->tmpdir) {
-        char path[4200];
-        for (int i = 0; i <= w->m.n_shards; i++) {
-            snprintf(path, sizeof path, "%s/shard-%04d.bin", w->tmpdir, i);
-            unlink(path);
-        }
-        snprintf(path, sizeof path, "%s/%s", w->tmpdir, MANIFEST_NAME);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/%s", w->tmpdir, ROUTER_FILE_NAME);
-        unlink(path);
-        rmdir(w->tmpdir);
-        free(w->tmpdir);
-    }
+    if (w->ad.tmp)
+        atomic_dir_abort(&w->ad);
     free(w->seqtab.p);
     free(w->tokens.p);
     free(w->experts.p);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,7 +51,21 @@ static int af_split(const char *path, char **dir, char **base)
     return 1;
 }
 
-/* "DIR/.BASE.XXXXXX.tmp" with XXXXXX drawn from time, pid, salt and try. */
+/* This machine, as 8 hex digits: a temporary names its owner by host and
+ * pid, so a sweep never takes another machine's on a shared file system. */
+static uint32_t af_host_tag(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    uint64_t z = 0x9e3779b97f4a7c15ULL;
+    for (const char *c = host; *c; c++)
+        z = rng_mix64(z ^ (unsigned char)*c);
+    return (uint32_t)z;
+}
+
+/* "DIR/.BASE.HOST-PID-XXXXXX.tmp": the owner (af_host_tag, pid), then
+ * XXXXXX drawn from time, pid, salt and try. */
 static char *af_tmp_name(const char *dir, const char *base, const void *salt, int attempt)
 {
     static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -63,11 +78,54 @@ static char *af_tmp_name(const char *dir, const char *base, const void *salt, in
     for (int i = 0; i < 6; i++, z /= 62)
         suffix[i] = abc[z % 62];
     suffix[6] = '\0';
-    size_t n = strlen(dir) + strlen(base) + 16;
+    size_t n = strlen(dir) + strlen(base) + 48;
     char *tmp = malloc(n);
     if (tmp)
-        snprintf(tmp, n, "%s/.%s.%s.tmp", dir, base, suffix);
+        snprintf(tmp, n, "%s/.%s.%08x-%ld-%s.tmp", dir, base, (unsigned)af_host_tag(),
+                 (long)getpid(), suffix);
     return tmp;
+}
+
+static void af_rm_tree(const char *path);
+static char *af_join(const char *dir, const char *name);
+
+/* The pid of a temporary of BASE made on this machine ("." BASE "."
+ * HOST "-" PID "-" XXXXXX ".tmp"), or 0 when name is not one. */
+static long af_tmp_owner(const char *name, const char *base)
+{
+    size_t nb = strlen(base), n = strlen(name);
+    if (n < nb + 2 || name[0] != '.' || memcmp(name + 1, base, nb) || name[nb + 1] != '.' ||
+        n < 4 || strcmp(name + n - 4, ".tmp"))
+        return 0;
+    char host[9];
+    snprintf(host, sizeof host, "%08x", (unsigned)af_host_tag());
+    const char *p = name + nb + 2;
+    if (strncmp(p, host, 8) || p[8] != '-')
+        return 0;
+    char *end;
+    long pid = strtol(p + 9, &end, 10);
+    return pid > 0 && *end == '-' && (size_t)(name + n - 4 - (end + 1)) == 6 ? pid : 0;
+}
+
+/* Removes the temporaries of BASE in dir whose process is gone (killed,
+ * crashed, the machine rebooted): nothing else ever would. A live owner's,
+ * another machine's and names of any other form are left alone. */
+static void af_sweep(const char *dir, const char *base)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        long pid = af_tmp_owner(de->d_name, base);
+        if (!pid || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char *path = af_join(dir, de->d_name);
+        if (path)
+            af_rm_tree(path);
+        free(path);
+    }
+    closedir(d);
 }
 
 int atomic_fsync_dir(const char *dir, Err *e)
@@ -96,6 +154,7 @@ int atomic_file_open(const char *path, AtomicFile *af, Err *e)
     char *dir, *base;
     if (!af_split(path, &dir, &base))
         return err_set(e, ERR_RUNTIME, "%s: not a file name", path);
+    af_sweep(dir, base);
     int fd = -1, errnum = 0;
     for (int i = 0; i < AF_TRIES && fd < 0; i++) {
         free(af->tmp);
@@ -297,6 +356,7 @@ int atomic_dir_open(const char *path, AtomicDir *ad, Err *e)
     char *dir, *base;
     if (!af_split(path, &dir, &base))
         return err_set(e, ERR_RUNTIME, "%s: not a directory name", path);
+    af_sweep(dir, base);
     int made = 0, errnum = 0;
     for (int i = 0; i < AF_TRIES && !made; i++) {
         free(ad->tmp);
@@ -353,5 +413,24 @@ int atomic_dir_commit(AtomicDir *ad, Err *e)
         free(base);
     }
     ad_release(ad);
+    return rc;
+}
+
+int atomic_dir_discard(const char *path, Err *e)
+{
+    char *dir, *base;
+    if (!af_split(path, &dir, &base))
+        return err_set(e, ERR_RUNTIME, "%s: not a directory name", path);
+    char *tmp = af_tmp_name(dir, base, path, 0);
+    free(dir);
+    free(base);
+    if (!tmp)
+        return err_set(e, ERR_RUNTIME, "%s: out of memory", path);
+    int rc = ERR_OK;
+    if (rename(path, tmp) != 0 && errno != ENOENT)
+        rc = err_sys(e, ERR_RUNTIME, errno, "%s: cannot move it aside", path);
+    else
+        af_rm_tree(tmp);
+    free(tmp);
     return rc;
 }

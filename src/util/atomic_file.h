@@ -3,11 +3,14 @@
  * see either the old state or the complete new one, never a partial output
  * (SPEC 8: checkpoints, exports, trace sets).
  *
- * A file is written to a temporary sibling ".NAME.XXXXXX.tmp" (same
- * directory, so rename is atomic), then flushed, fsynced, closed, renamed
- * over NAME, and the directory is fsynced. A directory is filled as a
- * temporary sibling ".NAME.XXXXXX.tmp", then every file and directory in it
- * is fsynced and it is renamed to NAME. On any failure the temporary is
+ * A file is written to a temporary sibling ".NAME.HOST-PID-XXXXXX.tmp"
+ * (same directory, so rename is atomic), then flushed, fsynced, closed,
+ * renamed over NAME, and the directory is fsynced. A directory is filled
+ * as a temporary sibling of the same form, then every file and directory in
+ * it is fsynced and it is renamed to NAME. HOST (8 hex digits of the host
+ * name) and PID name the owner: each open first removes NAME's temporaries
+ * left by a process of this machine that is gone (killed by SIGKILL, a
+ * crash, a reboot), so litter does not pile up. On any failure the temporary is
  * removed and NAME is left as it was; the error is ERR_RUNTIME with
  * "PATH: what: strerror". Temporaries are created with mode 0666 / 0777
  * under the umask, like fopen and mkdir.
@@ -54,6 +57,11 @@ int atomic_dir_open(const char *path, AtomicDir *ad, Err *e);
 int atomic_dir_commit(AtomicDir *ad, Err *e);
 /* Removes the temporary tree; the target is untouched. */
 void atomic_dir_abort(AtomicDir *ad);
+
+/* Takes the directory path away at once (renamed to a temporary sibling,
+ * so no reader sees it half removed), then removes that tree. A path that
+ * is already gone (another process discarded it) is success. */
+int atomic_dir_discard(const char *path, Err *e);
 
 /* fsync of a directory (after creating, renaming or removing entries in it).
  * EINVAL (file systems that cannot sync directories) counts as success. */

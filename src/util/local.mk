@@ -8,3 +8,5 @@ src_util_libutil_a_SOURCES += src/util/file_read.c src/util/atomic_file.c src/ut
 noinst_HEADERS += src/util/file_read.h src/util/atomic_file.h src/util/csv_write.h
 src_util_libutil_a_SOURCES += src/util/rng.c src/util/text.c
 noinst_HEADERS += src/util/rng.h src/util/text.h
+src_util_libutil_a_SOURCES += src/util/interrupt.c
+noinst_HEADERS += src/util/interrupt.h
