@@ -121,12 +121,19 @@ static int check_against_manifest(const ShardRef *s, const ManifestShard *ms, co
         {SHOFF_FILE_BYTES, s->sh.file_bytes, ms->bytes, "bytes"},
         {SHOFF_CHECKSUM, s->sh.checksum, ms->checksum, "checksum"},
     };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (f[i].got != f[i].want)
-            return err_set(e, ERR_INPUT, "%s:%d: header says %s %llu, the manifest (%s:%d) "
-                           "says %llu", s->path, f[i].off, f[i].what,
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        if (f[i].got == f[i].want)
+            continue;
+        if (f[i].off == SHOFF_CHECKSUM) /* in the manifest's own form: 16 hex digits */
+            return err_set(e, ERR_INPUT, "%s:%d: header says checksum %016llx, the manifest "
+                           "(%s:%d) says %016llx", s->path, f[i].off,
                            (unsigned long long)f[i].got, mpath, ms->line,
                            (unsigned long long)f[i].want);
+        return err_set(e, ERR_INPUT, "%s:%d: header says %s %llu, the manifest (%s:%d) "
+                       "says %llu", s->path, f[i].off, f[i].what,
+                       (unsigned long long)f[i].got, mpath, ms->line,
+                       (unsigned long long)f[i].want);
+    }
     return 0;
 }
 

@@ -348,8 +348,13 @@ static int check_frame(In *in)
     uint64_t stored = 0;
     for (int i = 0; i < 8; i++)
         stored |= (uint64_t)in->p[in->n - 8 + (size_t)i] << (8 * i);
-    if (stored != tracehash(in->p, in->n - 8))
-        return in_fail(in, in->n - 8, "checksum mismatch: the checkpoint is corrupt");
+    uint64_t hash = tracehash(in->p, in->n - 8);
+    if (stored != hash) { /* both in the manifest's form: 16 hex digits */
+        char what[120];
+        snprintf(what, sizeof what, "checksum mismatch (stored %016llx, contents hash %016llx): "
+                 "the checkpoint is corrupt", (unsigned long long)stored, (unsigned long long)hash);
+        return in_fail(in, in->n - 8, what);
+    }
     in->n -= 8; /* the fields end at the checksum */
     return ERR_OK;
 }
