@@ -507,6 +507,44 @@ static void test_crafted_settings(void **state)
         assert_non_null(strstr(e.msg, cases[i].says));
         assert_non_null(strstr(e.msg, bad));
     }
+    /* the history, last row (just before the checksum): a rate of +Inf, a
+     * loss of -Inf, and a step not after the row before */
+    Checkpoint ok;
+    load_ok(path, &ok);
+    assert_true(ok.n_hist >= 2);
+    checkpoint_free(&ok);
+    double inf = INFINITY, ninf = -INFINITY;
+    uint64_t inf_bits, ninf_bits;
+    memcpy(&inf_bits, &inf, 8);
+    memcpy(&ninf_bits, &ninf, 8);
+    const size_t row = 8 * 18;
+    const struct {
+        size_t from_row; /* offset in the last row */
+        uint64_t v;
+        const char *says;
+    } hist[] = {
+        {24 + 8 * 3, inf_bits, "history hit1 = inf is neither empty (NaN) nor in [0, 1]"},
+        {24 + 8 * 0, ninf_bits, "history train_loss = -inf is neither empty"},
+        {0, 0, "history step = 0 out of range ["},
+    };
+    for (size_t i = 0; i < sizeof hist / sizeof hist[0]; i++) {
+        size_t n;
+        unsigned char *p = slurp(path, &n);
+        size_t at = n - 8 - row + hist[i].from_row;
+        put_resum(p, n, at, 8, hist[i].v);
+        spill(bad, p, n);
+        free(p);
+        Checkpoint ck;
+        Err e;
+        err_clear(&e);
+        assert_int_equal(checkpoint_load(bad, &ck, &e), ERR_INPUT);
+        char want[64];
+        snprintf(want, sizeof want, ":%zu: ", at);
+        if (!strstr(e.msg, hist[i].says) || !strstr(e.msg, want))
+            print_error("%s\n", e.msg);
+        assert_non_null(strstr(e.msg, hist[i].says));
+        assert_non_null(strstr(e.msg, want));
+    }
 }
 
 /* Ensure that the headless signal path writes every run's checkpoint at

@@ -295,8 +295,30 @@ static void get_model(In *in, Checkpoint *ck)
     ck->adam_v = get_floats(in, ck->n_params, 1, "AdamW second moment");
 }
 
+/* A history cell: NaN (an empty cell: no step, no time) or finite in
+ * [lo, hi], so that no screen scales a chart by an infinity. */
+static double get_cell(In *in, double lo, double hi, const char *name)
+{
+    size_t at = in->at;
+    double v = get_f64(in);
+    if (!in->rc && !isnan(v) && !(isfinite(v) && v >= lo && v <= hi)) {
+        char what[160];
+        snprintf(what, sizeof what, "history %s = %g is neither empty (NaN) nor in [%g, %g]",
+                 name, v, lo, hi);
+        in_fail(in, at, what);
+    }
+    return in->rc ? (double)NAN : v;
+}
+
+/* The evaluation rows: steps strictly increasing up to the run's step,
+ * every cell empty or in its metric's range. */
 static void get_history(In *in, Checkpoint *ck)
 {
+    static const struct { const char *name; double lo, hi; } cell[HIST_DOUBLES] = {
+        {"train_loss", -1e30, 1e30}, {"val_loss", -1e30, 1e30}, {"val_ce", -1e30, 1e30},
+        {"hit1", 0, 1}, {"hit5", 0, 1}, {"hit10", 0, 1}, {"hit15", 0, 1}, {"hit20", 0, 1},
+        {"recall_K", 0, 1}, {"cover_K", 0, 1}, {"cover_2K", 0, 1}, {"exact", 0, 1},
+        {"lr", 0, 1e300}, {"samples_per_s", 0, 1e300}, {"wall_s", 0, 1e300}};
     const size_t row_bytes = 8 * (3 + HIST_DOUBLES);
     int64_t n = get_int(in, 8, 0, (int64_t)((in->n - in->at) / row_bytes), "history rows");
     if (in->rc)
@@ -308,12 +330,16 @@ static void get_history(In *in, Checkpoint *ck)
     }
     for (int64_t i = 0; i < n && !in->rc; i++) {
         EvalRow *h = &ck->hist[i];
-        h->step = get_int(in, 8, 0, ck->step, "history step");
+        int64_t after = i ? ck->hist[i - 1].step + 1 : 0;
+        h->step = get_int(in, 8, after, ck->step, "history step");
+        size_t at = in->at;
         h->epoch = get_f64(in);
+        if (!in->rc && !(isfinite(h->epoch) && h->epoch >= 0.0))
+            in_fail(in, at, "history epoch is not a finite value >= 0");
         h->samples = get_int(in, 8, 0, INT64_MAX, "history samples");
         double v[HIST_DOUBLES];
         for (int j = 0; j < HIST_DOUBLES; j++)
-            v[j] = get_f64(in); /* NaN is an empty cell (no step, no time) */
+            v[j] = get_cell(in, cell[j].lo, cell[j].hi, cell[j].name);
         *h = (EvalRow){h->step, h->epoch, h->samples, v[0], v[1], v[2], v[3], v[4], v[5],
                        v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
     }
