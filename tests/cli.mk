@@ -16,3 +16,10 @@ EXTRA_DIST += tests/collected_sets.sh tests/simulate_cli.sh tests/deploy_live.sh
 	tests/fixtures/collected/olmoe/router.safetensors \
 	tests/fixtures/collected/deepseek_v2/manifest tests/fixtures/collected/deepseek_v2/shard-0000.bin \
 	tests/fixtures/collected/deepseek_v2/router.safetensors
+# the bad-input battery (P13): every class of bad file and option through
+# the binary; bad_craft reseals crafted shards and checkpoints
+TESTS += tests/bad_inputs.sh
+EXTRA_DIST += tests/bad_inputs.sh tests/bad_lib.sh tests/bad_during.sh tests/bad_fsize.sh
+check_PROGRAMS += tests/bad_craft
+tests_bad_craft_SOURCES = tests/bad_craft.c
+tests_bad_craft_LDADD = src/data/libdata.a
