@@ -7,6 +7,8 @@
  */
 #include "data/profile.h"
 
+#include "util/file_read.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/file_read.h"
 #include "util/text.h"
 
 /* The generator knobs of the built-in profiles (tuned so that every one
@@ -237,29 +240,17 @@ int profile_parse(const char *text, const char *path, SynthConfig *cfg, Err *e)
 
 int profile_parse_file(const char *path, SynthConfig *cfg, Err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_sys(e, ERR_INPUT, errno, "%s", path);
-    char *text = malloc(65537);
-    if (!text) {
-        fclose(f);
-        return err_sys(e, ERR_RUNTIME, ENOMEM, "%s", path);
-    }
-    size_t n = fread(text, 1, 65537, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (bad)
-        rc = err_set(e, ERR_INPUT, "%s: read error", path);
-    else if (n > 65536)
-        rc = err_set(e, ERR_INPUT, "%s: larger than 64 KiB", path);
-    else if (memchr(text, '\0', n))
+    unsigned char *text;
+    size_t n;
+    /* the one bounded reader: a FIFO or a device is refused, not waited on */
+    int rc = file_read_all(path, 65536, &text, &n, e);
+    if (rc)
+        return rc;
+    if (memchr(text, '\0', n))
         rc = err_set(e, ERR_INPUT, "%s:byte %zu: NUL byte", path,
-                     (size_t)((char *)memchr(text, '\0', n) - text));
-    else {
-        text[n] = '\0';
-        rc = profile_parse(text, path, cfg, e);
-    }
+                     (size_t)((unsigned char *)memchr(text, '\0', n) - text));
+    else
+        rc = profile_parse((char *)text, path, cfg, e);
     free(text);
     return rc;
 }

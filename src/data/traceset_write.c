@@ -274,7 +274,7 @@ static int flush_shard(TraceWriter *w, Err *e)
     snprintf(path, sizeof path, "%s/%s", w->ad.tmp, name);
     Out o = {.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)};
     if (o.fd < 0)
-        return err_sys(e, ERR_RUNTIME, errno, "%s", path);
+        return err_sys(e, ERR_RUNTIME, errno, "%s/%s", w->dir, name);
     tracehash_init(&o.hash);
     shard_header_encode(&sh, head);
     out_write(&o, head, sizeof head);
@@ -296,8 +296,8 @@ static int flush_shard(TraceWriter *w, Err *e)
         o.errnum = errno;
     if (close(o.fd) && !o.errnum)
         o.errnum = errno;
-    if (o.errnum)
-        return err_sys(e, ERR_RUNTIME, o.errnum, "%s", path);
+    if (o.errnum) /* named as the output will be: the temporary is removed next */
+        return err_sys(e, ERR_RUNTIME, o.errnum, "%s/%s", w->dir, name);
     w->seqtab.n = w->tokens.n = w->experts.n = w->weights.n = w->hidden.n = 0;
     w->cur_seqs = w->cur_tokens = 0;
     return add_manifest_shard(w, name, &sh, e);
@@ -355,7 +355,7 @@ int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const 
     snprintf(path, sizeof path, "%s/%s", w->ad.tmp, ROUTER_FILE_NAME);
     FILE *f = fopen(path, "w");
     if (!f)
-        return err_sys(e, ERR_RUNTIME, errno, "%s", path);
+        return err_sys(e, ERR_RUNTIME, errno, "%s/%s", w->dir, ROUTER_FILE_NAME);
     int bad = fwrite(bytes, 1, len, f) != len || fflush(f) || fsync(fileno(f));
     int errnum = errno;
     if (fclose(f) && !bad) {
@@ -363,7 +363,7 @@ int tracewriter_set_router(TraceWriter *w, const void *bytes, size_t len, const 
         errnum = errno;
     }
     if (bad)
-        return err_sys(e, ERR_RUNTIME, errnum, "%s", path);
+        return err_sys(e, ERR_RUNTIME, errnum, "%s/%s", w->dir, ROUTER_FILE_NAME);
     w->m.has_router = 1;
     w->m.router_bytes = len;
     w->m.router_checksum = tracehash(bytes, len);
@@ -381,14 +381,14 @@ static int write_manifest(TraceWriter *w, Err *e)
     snprintf(path, sizeof path, "%s/%s", w->ad.tmp, MANIFEST_NAME);
     FILE *f = fopen(path, "wx");
     if (!f)
-        return err_sys(e, ERR_RUNTIME, errno, "%s", path);
+        return err_sys(e, ERR_RUNTIME, errno, "%s/%s", w->dir, MANIFEST_NAME);
     int bad = manifest_write(f, &w->m) || fflush(f) || fsync(fileno(f));
     int errnum = errno;
     if (fclose(f) && !bad) {
         bad = 1;
         errnum = errno;
     }
-    return bad ? err_sys(e, ERR_RUNTIME, errnum, "%s", path) : 0;
+    return bad ? err_sys(e, ERR_RUNTIME, errnum, "%s/%s", w->dir, MANIFEST_NAME) : 0;
 }
 
 int tracewriter_commit(TraceWriter *w, Err *e)
