@@ -118,7 +118,7 @@ run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 64 --seqs 64 --seq
 # shellcheck disable=SC2016 # $err is bad_during.sh's
 bad truncated-while-mapped 3 "$T/bus/$shard" - $during \
     'grep -q "^simple: step" "$err"' "truncate -s 4096 '$T/bus/$shard'" \
-    $train --data "$T/bus" --max-steps 100000000 --eval-every 50
+    $train --data "$T/bus" --max-steps 100000000 --eval-every 50 --checkpoint-dir "$T/bus-ck"
 
 # ---- CSV import ----
 class csv
@@ -460,7 +460,7 @@ bad simulate-cache-0 2 "--cache" "$tx" "$MOESPEC" simulate --data "$set" --cache
 run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 16 --seqs 24 --seq-len 32 \
     --dtype f32 --seed 4 -o "$T/other"
 mkdir "$T/other-ck" && cp "$CK" "$T/other-ck/simple.ckpt"
-known checkpoint-dir-holds-another-sets-run 2 "$T/other-ck/simple.ckpt" "=$T/other-ck/simple.ckpt" \
+bad checkpoint-dir-holds-another-sets-run 2 "$T/other-ck/simple.ckpt" "=$T/other-ck/simple.ckpt" \
     $train --data "$T/other" --max-steps 4 --stop-at 2 --checkpoint-dir "$T/other-ck"
 bad resume-with-other-lr 2 "--lr 0.5" "$T/opt-ck" "$MOESPEC" train --headless --data "$set" \
     --resume "$CK" --lr 0.5 --checkpoint-dir "$T/opt-ck"
@@ -503,7 +503,7 @@ bad disk-full-export 1 "$T/.dfull-x.*" "$T/dfull-x" $fsize 2 $train --max-steps 
     --export "$T/dfull-x"
 mkdir "$T/dfull-ck" && cp "$CK" "$T/dfull-ck/simple.ckpt"
 bad disk-full-checkpoint-keeps-the-old 1 "$T/dfull-ck/simple.ckpt" "=$T/dfull-ck/simple.ckpt" \
-    $fsize 8 $train --max-steps 4 --stop-at 2 --checkpoint-dir "$T/dfull-ck"
+    $fsize 8 $train --max-steps 4 --stop-at 2 --checkpoint-dir "$T/dfull-ck" --overwrite
 # a signal while gen writes: the temporary directory must go
 for sig in TERM INT HUP; do
     want=143; [ $sig = INT ] && want=130; [ $sig = HUP ] && want=129

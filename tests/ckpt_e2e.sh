@@ -194,4 +194,36 @@ set +e; wait "$pid"; RC=$?; set -e
 ERR=$(cat "$nd.err")
 expect_rc 143 "nohup: SIGTERM still stops"
 ls -a "$ck" | grep -q '\.tmp$' && fail "a temporary was left behind" || pass "no temporary left"
+
+# SPEC 8: a fresh run does not replace another run's RUN.ckpt unless
+# --overwrite; its own configuration's may be replaced
+ow="$TEST_TMP/ow"
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --stop-at 5 --checkpoint-dir "$ow"
+expect_rc 0 "a first run into a fresh checkpoint directory"
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --stop-at 5 --checkpoint-dir "$ow"
+expect_rc 0 "the same configuration again replaces its own checkpoints"
+before=$(cksum <"$ow/simple.ckpt")
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --lr 0.01 --stop-at 5 --checkpoint-dir "$ow"
+expect_rc 2 "another configuration (--lr) into the same directory"
+expect_match ERR "^moespec: $ow/simple.ckpt: holds a simple run of another configuration \(lr differs\); --overwrite replaces it" \
+    "the file and what differs are named"
+run_cmd "$MOESPEC" train --headless --data "$TEST_TMP/other" --arch simple --max-steps 30 \
+    --batch 64 --threads 1 --stop-at 5 --checkpoint-dir "$ow"
+expect_rc 2 "another trace set into the same directory"
+expect_match ERR "^moespec: $ow/simple.ckpt: holds a run of another trace set" "another set: named"
+checks=$((checks + 1))
+[ "$(cksum <"$ow/simple.ckpt")" = "$before" ] && pass "the refused runs left the checkpoint as it was" \
+    || fail "the refused runs touched $ow/simple.ckpt"
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --lr 0.01 --stop-at 5 --checkpoint-dir "$ow" --overwrite
+expect_rc 0 "--overwrite replaces it"
+checks=$((checks + 1))
+[ "$(cksum <"$ow/simple.ckpt")" != "$before" ] && pass "the checkpoint was replaced" \
+    || fail "--overwrite left $ow/simple.ckpt as it was"
+run_cmd "$MOESPEC" train --headless --data "$set_dir" --resume "$ow/simple.ckpt" --resume "$ow/hybrid.ckpt" \
+    --lr 0.01 --stop-at 6 --threads 1 --checkpoint-dir "$ow"
+expect_rc 0 "the replaced checkpoints are of the --lr 0.01 runs (a resume with it agrees)"
 finish

@@ -64,6 +64,8 @@ static const char train_usage[] =
     "                         invocation (the plan is unchanged; resume to go on)\n"
     "  --resume FILE          continue the run of a checkpoint (repeat once per run;\n"
     "                         not with --arch; hyperparameters come from the files)\n"
+    "  --overwrite            a fresh run may replace a RUN.ckpt of another trace set\n"
+    "                         or configuration in --checkpoint-dir (else exit 2)\n"
     "  --log FILE             keep messages that arrive while the dashboard is up\n"
     "  --sim-tokens N         live deployment simulation (d view, deploy.csv) on the\n"
     "                         first N validation tokens (default 16384; 0 = off)\n"
@@ -88,6 +90,7 @@ enum {
     OPT_WIDTH, OPT_WINDOW, OPT_LOOKAHEAD, OPT_NO_LAYER_ID, OPT_SEED, OPT_VAL_FRAC,
     OPT_VAL_DATA, OPT_VAL_SAMPLES, OPT_EVAL_EVERY, OPT_SHARDS_PER_GROUP, OPT_THREADS,
     OPT_HEADLESS, OPT_EXPORT, OPT_CHECKPOINT_DIR, OPT_CHECKPOINT_EVERY, OPT_RESUME, OPT_LOG,
+    OPT_OVERWRITE,
     OPT_RANK, OPT_SIM_TOKENS, OPT_EXPERT_MB, OPT_LINK, OPT_LAYER_MS, OPT_ATTN_MS
 };
 
@@ -116,6 +119,7 @@ static const struct option train_options[] = {
     {"checkpoint-dir", required_argument, NULL, OPT_CHECKPOINT_DIR},
     {"checkpoint-every", required_argument, NULL, OPT_CHECKPOINT_EVERY},
     {"resume", required_argument, NULL, OPT_RESUME},
+    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"log", required_argument, NULL, OPT_LOG},
     {"sim-tokens", required_argument, NULL, OPT_SIM_TOKENS},
     {"expert-mb", required_argument, NULL, OPT_EXPERT_MB},
@@ -189,6 +193,7 @@ typedef struct TrainArgs {
     const char *checkpoint_dir;
     int64_t checkpoint_every, stop_at;
     int headless;
+    int overwrite;                 /* --overwrite: replace another run's RUN.ckpt */
     const char *export_dir;
     const char *log_path;
 } TrainArgs;
@@ -248,6 +253,7 @@ static int parse_value(int c, const char *arg, TrainArgs *a)
         return opt_long("--shards-per-group", arg, 1, 1 << 20, &v) ? -1 : (t->shards_per_group = (int)v, 0);
     case OPT_THREADS: return opt_long("--threads", arg, 1, 1024, &v) ? -1 : (t->threads = (int)v, 0);
     case OPT_HEADLESS: a->headless = 1; return 0;
+    case OPT_OVERWRITE: a->overwrite = 1; return 0;
     case OPT_EXPORT: a->export_dir = arg; return 0;
     case OPT_LOG: a->log_path = arg; return 0;
     case OPT_STOP_AT:
@@ -368,6 +374,11 @@ static int make_trainer(TrainArgs *a, Trainer **out)
         }
     }
     trainer_set_checkpoints(t, a->checkpoint_dir, a->checkpoint_every, a->stop_at);
+    /* SPEC 8: a fresh run does not silently replace another run's checkpoint */
+    if (!a->resume.n && !a->overwrite && (rc = trainer_check_checkpoint_dir(t, &e))) {
+        trainer_free(t);
+        return opt_report(&e);
+    }
     *out = t;
     return 0;
 }

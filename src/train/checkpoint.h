@@ -84,6 +84,12 @@ void checkpoint_free(Checkpoint *ck);
  * fingerprint; with --val-data, the same validation set too). */
 int checkpoint_check_data(const Checkpoint *ck, const char *path, const TrainData *d, Err *e);
 
+/* SPEC 8: a fresh run must not replace a checkpoint of another run. 0 when
+ * ck is of run r as this invocation sets it up (same trace sets, model and
+ * settings c); else ERR_USAGE "path: holds a run of ... (what differs)". */
+int checkpoint_check_same_run(const Checkpoint *ck, const char *path, const Run *r,
+                              const TrainConfig *c, const TrainData *d, Err *e);
+
 /* Puts ck's training state into r, a run made by run_create from ck's
  * settings on the same data. ERR_INPUT naming path when the run's model
  * does not match the checkpoint's. The latest evaluation's tables are not

@@ -445,6 +445,31 @@ static int same_model_config(const ModelConfig *a, const ModelConfig *b)
            a->clip == b->clip && !memcmp(&a->adamw, &b->adamw, sizeof a->adamw);
 }
 
+int checkpoint_check_same_run(const Checkpoint *ck, const char *path, const Run *r,
+                              const TrainConfig *c, const TrainData *d, Err *e)
+{
+    Err ignored;
+    if (checkpoint_check_data(ck, path, d, &ignored))
+        return err_set(e, ERR_USAGE, "%s: holds a run of another trace set (%s)", path,
+                       ck->cfg.data);
+    const TrainConfig *k = &ck->cfg;
+    const char *differs = r->arch != ck->arch                  ? "architecture"
+                          : !same_model_config(&r->mcfg, &ck->mcfg) ? "model"
+                          : k->epochs != c->epochs || k->max_steps != c->max_steps ? "plan"
+                          : k->batch != c->batch                  ? "batch"
+                          : k->lr[ck->arch] != c->lr[r->arch]     ? "lr"
+                          : k->lookahead != c->lookahead          ? "lookahead"
+                          : k->seed != c->seed                    ? "seed"
+                          : k->val_frac != c->val_frac || k->val_samples != c->val_samples
+                              ? "validation split"
+                          : k->eval_every != c->eval_every ? "eval_every"
+                                                           : NULL;
+    if (differs)
+        return err_set(e, ERR_USAGE, "%s: holds a %s run of another configuration (%s "
+                       "differs)", path, arch_name(ck->arch), differs);
+    return ERR_OK;
+}
+
 int checkpoint_restore(const Checkpoint *ck, const char *path, Run *r, Err *e)
 {
     Model *m = r->model;

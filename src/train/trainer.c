@@ -107,6 +107,32 @@ void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t
     t->stop_at = stop_at;
 }
 
+int trainer_check_checkpoint_dir(const Trainer *t, Err *e)
+{
+    for (int i = 0; i < t->n_runs; i++) {
+        char path[TRAIN_PATH_MAX + 32];
+        struct stat st;
+        int rc = checkpoint_path(t->checkpoint_dir, t->runs[i].name, path, sizeof path, e);
+        if (rc)
+            return rc;
+        if (stat(path, &st) != 0) /* none there (or no directory yet: the write says) */
+            continue;
+        Checkpoint ck;
+        Err why;
+        if (checkpoint_load(path, &ck, &why))
+            return err_set(e, ERR_USAGE, "%s: a checkpoint that cannot be read is there (%s); "
+                           "--overwrite replaces it", path, why.msg);
+        rc = checkpoint_check_same_run(&ck, path, &t->runs[i], &t->cfg, &t->data, e);
+        checkpoint_free(&ck);
+        if (rc) {
+            size_t n = strlen(e->msg);
+            snprintf(e->msg + n, sizeof e->msg - n, "; --overwrite replaces it");
+            return rc;
+        }
+    }
+    return ERR_OK;
+}
+
 int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e)
 {
     for (int i = 0; i < t->n_runs; i++) {

@@ -43,6 +43,11 @@ void trainer_set_checkpoints(Trainer *t, const char *dir, int64_t every, int64_t
 /* Before trainer_start: run i continues from cks[i] (read from paths[i]).
  * ERR_INPUT naming the file when the data or the model differs. */
 int trainer_resume(Trainer *t, const Checkpoint *const *cks, const char *const *paths, Err *e);
+/* SPEC 8, for fresh runs (not resumed): ERR_USAGE naming the file when the
+ * checkpoint directory holds RUN.ckpt of another trace set or configuration
+ * (or one that cannot be read), which the first checkpoint would replace;
+ * --overwrite skips the call. Call after trainer_set_checkpoints. */
+int trainer_check_checkpoint_dir(const Trainer *t, Err *e);
 
 /* After trainer_join (or before start) only: */
 int trainer_n_runs(const Trainer *t);
