@@ -79,14 +79,23 @@ expect_restored $s
 run_cmd "$MOESPEC" eval "$TEST_TMP/ascii.ck/simple.ckpt" --data "$set_dir"
 expect_rc 0 "SIGTERM: the checkpoint is loadable"
 
-# Colours by default (the control for NO_COLOR); an export that fails says
-# why; Ctrl-C asks (steps are unsaved) and a second Ctrl-C exits 130.
-s=colour
+# An --export that cannot be used is refused before the dashboard opens.
 : >"$TEST_TMP/a-file"
-tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$TEST_TMP/a-file/exports" --eval-every 20 --max-steps 10000000
+run_cmd script -qec "\"$MOESPEC\" train --data \"$set_dir\" --arch simple --export \"$TEST_TMP/a-file/exports\"" /dev/null
+expect_rc 1 "an unusable --export (under a file) in the dashboard"
+expect_match OUT "moespec: $TEST_TMP/a-file/exports: export directory: Not a directory" \
+    "an unusable --export is said before the dashboard"
+
+# Colours by default (the control for NO_COLOR); an export that fails (its
+# directory became a file after the start) says why; Ctrl-C asks (steps are
+# unsaved) and a second Ctrl-C exits 130.
+s=colour
+mkdir "$TEST_TMP/late"
+tmux_start $s 80 24 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple --threads 1 --batch 64 --export "$TEST_TMP/late/exports" --eval-every 20 --max-steps 10000000
 expect_screen $s ' RUNNING ' "colour: RUNNING"
+rmdir "$TEST_TMP/late" && : >"$TEST_TMP/late"
 tmux_keys $s e
-expect_screen $s 'port failed: .*a-file/exports: Not a directory' "a failed export says why"
+expect_screen $s 'port failed: .*late/exports: Not a directory' "a failed export says why"
 checks=$((checks + 1))
 if tm capture-pane -p -e -t $s | grep -Eq "$(printf '\033')\[([0-9;]*;)?(3[0-7]|4[0-7])[;m]"; then
     pass "colours without NO_COLOR"

@@ -11,6 +11,11 @@ checks=0
 # A private scratch directory, removed on exit.
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/moespec-sh.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
+# Run inside it: the defaults that name the current directory
+# (./moespec-checkpoints, ./moespec-export) are then this test's own, and a
+# checkpoint one test leaves never meets another's fresh run (SPEC 8).
+srcdir=$(cd "$srcdir" && pwd)
+cd "$TEST_TMP"
 
 fail() {
     echo "FAIL: $*" >&2

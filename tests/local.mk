@@ -2,9 +2,10 @@
 # by each module), shell end-to-end tests (tests/*.sh; exit 77 = skipped).
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
-# Tests find fixtures through srcdir and keep caches private.
+# Tests find fixtures through srcdir and keep caches private; the paths are
+# absolute because each shell test runs in its own directory (tests/lib.sh).
 AM_TESTS_ENVIRONMENT = \
-	srcdir='$(srcdir)'; top_builddir='$(top_builddir)'; \
+	srcdir='$(abs_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	MOESPEC='$(abs_top_builddir)/moespec'; \
 	XDG_CACHE_HOME='$(abs_top_builddir)/tests/cache'; \
 	export srcdir top_builddir MOESPEC XDG_CACHE_HOME;
