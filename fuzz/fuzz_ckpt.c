@@ -50,8 +50,8 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char set_root[64]; /* the private directory; SET is set_root/set */
-static char set_dir[96];
+static char set_root[TRAIN_PATH_MAX - 8]; /* the private directory */
+static char set_dir[TRAIN_PATH_MAX];      /* SET: set_root/set */
 static int verbose;
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -72,10 +72,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     const char *v = getenv("MOESPEC_FUZZ_VERBOSE");
     verbose = v && v[0] == '1';
     const char *tmp = getenv("TMPDIR");
-    snprintf(set_root, sizeof set_root, "%.30s/moespec-fuzz-ckpt-XXXXXX",
-             tmp && tmp[0] ? tmp : "/tmp");
-    if (!mkdtemp(set_root)) {
-        perror(set_root);
+    int n = snprintf(set_root, sizeof set_root, "%s/moespec-fuzz-ckpt-XXXXXX",
+                     tmp && tmp[0] ? tmp : "/tmp");
+    if (n < 0 || (size_t)n >= sizeof set_root || !mkdtemp(set_root)) {
+        perror("fuzz_ckpt: mkdtemp");
         abort();
     }
     atexit(remove_set);
