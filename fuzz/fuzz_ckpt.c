@@ -4,26 +4,28 @@
  * trailing checksum are recomputed first (as a crafter would), so the
  * fuzzer reaches the fields behind them. An image that parses
  * (checkpoint_parse: what checkpoint_load does with the file it read) then
- * goes where --resume takes it: the invocation's settings come from the
- * checkpoint (ui/train_resume.c's resume_prepare, with --data SET
- * --threads 1 and nothing else given), a trainer is made on them
- * (trainer_create) and resumed (trainer_resume: the data fingerprints, the
- * restore into the run, the data cursor's bounds, the latest evaluation's
- * tables).
+ * goes where `--resume FILE --data SET --threads 1 --stop-at STEP+1
+ * --checkpoint-dir DIR` takes it: the invocation's settings come from the
+ * checkpoint (as ui/train_resume.c's resume_prepare makes them), a trainer
+ * is made on them (trainer_create) and resumed (trainer_resume: the data
+ * fingerprints, the restore into the run, the data cursor's bounds, the
+ * latest evaluation's tables), and its worker takes the one step to
+ * --stop-at (the batch at the restored cursor, the update, the evaluation
+ * when one is due) and writes the run's checkpoint into DIR.
  *
- * SET is generated once, in LLVMFuzzerInitialize, into a private directory
- * removed at exit: the set of tests/fixtures/make_ckpt_corpus.sh (moespec
- * gen --experts 8 --top-k 2 --layers 4 --dim 16 --seqs 24 --seq-len 32
- * --dtype f32 --seed 3), so the committed corpus (tests/corpus/ckpt) has
- * its fingerprint and reaches the restore. A checkpoint that names a
- * --val-data set is resumed with --val-data SET too (the file's path is
- * never opened).
+ * SET and DIR live in a private directory made in LLVMFuzzerInitialize
+ * and removed at exit. SET is generated there once: the set of
+ * tests/fixtures/make_ckpt_corpus.py (moespec gen --experts 8 --top-k 2
+ * --layers 4 --dim 16 --seqs 24 --seq-len 32 --dtype f32 --seed 3), so the
+ * committed corpus (tests/corpus/ckpt) has its fingerprint and reaches the
+ * restore. A checkpoint that names a --val-data set is resumed with
+ * --val-data SET too (the file's path is never opened).
  *
  * Not a finding, so not fuzzed past the parse: settings that only scale
  * memory and time (--batch, --window, --width above FUZZ_MAX_*; the
  * command line takes the same values at the same cost).
  *
- * MOESPEC_FUZZ_VERBOSE=1 in the environment prints why each input
+ * MOESPEC_FUZZ_VERBOSE=1 in the environment prints where each input
  * stopped (to see that a corpus reaches the restore). Built with clang
  * -fsanitize=fuzzer (make fuzz); fuzz/replay.c feeds the committed corpus
  * to it in `make check`.
@@ -52,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char set_root[TRAIN_PATH_MAX - 8]; /* the private directory */
 static char set_dir[TRAIN_PATH_MAX];      /* SET: set_root/set */
+static char ck_dir[TRAIN_PATH_MAX];       /* set_root/ck, for --stop-at's checkpoint */
 static int verbose;
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -80,6 +83,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     }
     atexit(remove_set);
     snprintf(set_dir, sizeof set_dir, "%s/set", set_root);
+    snprintf(ck_dir, sizeof ck_dir, "%s/ck", set_root);
     SynthConfig cfg;
     Err e = {0};
     int rc = profile_lookup("demo", &cfg, &e);
@@ -101,7 +105,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* The settings `moespec train --resume FILE --data SET --threads 1` runs
- * with (resume_prepare for one checkpoint and no other option given). */
+ * with (resume_prepare for one checkpoint and no other option given;
+ * --val-data SET too when the checkpoint names a validation set). */
 static void resume_config(const Checkpoint *ck, TrainConfig *cfg)
 {
     TrainConfig cli;
@@ -158,7 +163,15 @@ static void resume_one(const Checkpoint *ck, const char *path)
     }
     const Checkpoint *cks[1] = {ck};
     const char *paths[1] = {path};
-    say("trainer_resume", trainer_resume(t, cks, paths, &e) ? &e : NULL);
+    int rc = trainer_resume(t, cks, paths, &e);
+    say("trainer_resume", rc ? &e : NULL);
+    if (!rc) { /* --stop-at STEP+1 --checkpoint-dir DIR: one step on the worker */
+        trainer_set_checkpoints(t, ck_dir, 0, ck->step + 1);
+        rc = trainer_start(t, 0, &e);
+        if (!rc)
+            rc = trainer_join(t, &e);
+        say("one step", rc ? &e : NULL);
+    }
     trainer_free(t);
 }
 
