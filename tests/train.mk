@@ -31,6 +31,7 @@ EXTRA_DIST += tests/fixtures/ckpt_v1_simple.ckpt
 # parse, then the --resume path on the target's own generated set
 check_PROGRAMS += tests/test_fuzz_replay_ckpt
 TESTS += tests/test_fuzz_replay_ckpt
+THREADED_TESTS += tests/test_fuzz_replay_ckpt
 tests_test_fuzz_replay_ckpt_SOURCES = fuzz/replay.c fuzz/fuzz_ckpt.c
 tests_test_fuzz_replay_ckpt_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"ckpt"'
 tests_test_fuzz_replay_ckpt_LDADD = $(CORE_LIBS) $(EXT_LIBS)
