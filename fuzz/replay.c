@@ -1,11 +1,12 @@
 /*
  * replay.c: feeds files to a fuzz target's LLVMFuzzerTestOneInput without
  * libFuzzer, so the committed corpora (tests/corpus/) run in `make check`
- * under gcc and any sanitizer build. Arguments are files or directories
- * (every regular file inside, not recursive); with none, the directory
- * $srcdir/tests/corpus/REPLAY_CORPUS (a compile-time name). Exits 0 after
- * feeding them all, 1 if an input cannot be read, 77 (skipped) if no file
- * was found. A crash or sanitizer report fails the test.
+ * under gcc and any sanitizer build (after the target's
+ * LLVMFuzzerInitialize, when it has one). Arguments are files or
+ * directories (every regular file inside, not recursive); with none, the
+ * directory $srcdir/tests/corpus/REPLAY_CORPUS (a compile-time name). Exits
+ * 0 after feeding them all, 1 if an input cannot be read, 77 (skipped) if
+ * no file was found. A crash or sanitizer report fails the test.
  */
 #include <dirent.h>
 #include <stdint.h>
@@ -15,6 +16,9 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* A target's one-time setup, optional as in libFuzzer (a weak reference:
+ * NULL when the target has none). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int replay_file(const char *path)
 {
@@ -60,6 +64,8 @@ int main(int argc, char **argv)
     int files = 0, bad = 0;
     char def[4096];
     char *def_argv[2] = {argv[0], def};
+    if (LLVMFuzzerInitialize)
+        LLVMFuzzerInitialize(&argc, &argv);
 #ifdef REPLAY_CORPUS
     if (argc < 2) {
         const char *srcdir = getenv("srcdir");

@@ -30,3 +30,13 @@ EXTRA_DIST += tests/shard_truncated.sh
 # --dim 16 --seqs 24 --seq-len 32 --dtype f32 --seed 5`, --batch 64
 # --eval-every 5 --threads 1 --stop-at 12)
 EXTRA_DIST += tests/fixtures/ckpt_v1_simple.ckpt
+# the checkpoint fuzz corpus (tests/corpus/ckpt, seeded by
+# tests/fixtures/make_ckpt_corpus.py), replayed through fuzz/fuzz_ckpt.c:
+# parse, then the --resume path on the target's own generated set
+check_PROGRAMS += tests/test_fuzz_replay_ckpt
+TESTS += tests/test_fuzz_replay_ckpt
+THREADED_TESTS += tests/test_fuzz_replay_ckpt
+tests_test_fuzz_replay_ckpt_SOURCES = fuzz/replay.c fuzz/fuzz_ckpt.c
+tests_test_fuzz_replay_ckpt_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"ckpt"'
+tests_test_fuzz_replay_ckpt_LDADD = $(CORE_LIBS) $(EXT_LIBS)
+EXTRA_DIST += tests/fixtures/make_ckpt_corpus.py

@@ -216,12 +216,19 @@ static int seq_view(Batcher *b, int64_t seq, TraceSeqView *v, Err *e)
     return rc ? rc : traceset_seq(b->ts, seq, v, e);
 }
 
-/* Target set of token t at target layer lt into out[K], -1s past the end. */
+/* Target set of token t at target layer lt into out[K], -1s outside the
+ * sequence (t = -1 before the first token, t >= T past the end: no pointer
+ * is formed there, as that would point outside the array). */
 static void copy_targets(const TraceSeqView *v, int t, int lt, int L, int K, int32_t *out)
 {
+    if (t < 0 || t >= v->T) {
+        for (int k = 0; k < K; k++)
+            out[k] = -1;
+        return;
+    }
     const uint16_t *tg = v->experts + ((size_t)t * (size_t)L + (size_t)lt) * (size_t)K;
     for (int k = 0; k < K; k++)
-        out[k] = t >= 0 && t < v->T ? tg[k] : -1;
+        out[k] = tg[k];
 }
 
 /* Copies the unit `id` into rows r0 .. r0 + window - 1 of out. */

@@ -78,6 +78,11 @@ int checkpoint_save(const char *path, const Run *r, const TrainConfig *c, const 
 /* Reads and verifies a checkpoint. ERR_INPUT "path:OFFSET: what" for a
  * missing, short, corrupt or foreign file; *ck is zeroed on failure. */
 int checkpoint_load(const char *path, Checkpoint *ck, Err *e);
+/* The same checks on a file image buf[0..n) already in memory (what
+ * checkpoint_load does once it has read path; the fuzz target's entry).
+ * path names it in messages. */
+int checkpoint_parse(const unsigned char *buf, size_t n, const char *path, Checkpoint *ck,
+                     Err *e);
 void checkpoint_free(Checkpoint *ck);
 
 /* ERR_INPUT unless d holds the trace set(s) ck was trained on (same

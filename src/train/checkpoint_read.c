@@ -385,14 +385,10 @@ static int check_frame(In *in)
     return ERR_OK;
 }
 
-int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
+int checkpoint_parse(const unsigned char *buf, size_t n, const char *path, Checkpoint *ck,
+                     Err *e)
 {
     memset(ck, 0, sizeof *ck);
-    unsigned char *buf;
-    size_t n;
-    int rc = file_read_all(path, CHECKPOINT_MAX_BYTES, &buf, &n, e);
-    if (rc)
-        return rc;
     In in = {buf, n, 0, path, e, ERR_OK, 0, 0, 0};
     if (!check_frame(&in)) {
         ck->arch = (Arch)get_int(&in, 4, 0, ARCH_MAX - 1, "architecture");
@@ -407,10 +403,22 @@ int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
         if (!in.rc && in.at != in.n)
             in_fail(&in, in.at, "unexpected bytes after the history");
     }
-    free(buf);
     if (in.rc)
         checkpoint_free(ck);
     return in.rc;
+}
+
+int checkpoint_load(const char *path, Checkpoint *ck, Err *e)
+{
+    memset(ck, 0, sizeof *ck);
+    unsigned char *buf;
+    size_t n;
+    int rc = file_read_all(path, CHECKPOINT_MAX_BYTES, &buf, &n, e);
+    if (rc)
+        return rc;
+    rc = checkpoint_parse(buf, n, path, ck, e);
+    free(buf);
+    return rc;
 }
 
 void checkpoint_free(Checkpoint *ck)
