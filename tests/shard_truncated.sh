@@ -2,9 +2,12 @@
 # tests/shard_truncated.sh: a shard truncated while training has it mapped
 # (P13): the run ends with exit 3 naming the shard and the offset of the
 # read past its end, not a SIGBUS; every run is checkpointed at its last good
-# step, and with the shard restored the checkpoints load and evaluate.
+# step, and with the shard restored the checkpoints load and evaluate. The
+# same in the dashboard, whose fatal-signal handler (which restores the
+# terminal) hands such a SIGBUS to the data layer first.
 set -e
 . "$srcdir/tests/lib.sh"
+. "$srcdir/tests/tmux.sh"
 
 set_dir="$TEST_TMP/set"
 run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 64 --seqs 200 --seq-len 64 \
@@ -56,4 +59,22 @@ for r in simple hybrid; do
     run_cmd "$MOESPEC" eval "$ck/$r.ckpt" --data "$set_dir"
     expect_rc 0 "$r.ckpt loads and evaluates on the restored set"
 done
+
+# the dashboard: the screen says it, q leaves with 3, the checkpoint is there
+s=dash
+dck="$TEST_TMP/dash-ck"
+tmux_start $s 100 30 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple \
+    --max-steps 1000000 --eval-every 20 --batch 64 --threads 1 --sim-tokens 0 \
+    --checkpoint-dir "$dck"
+expect_screen $s ' RUNNING ' "dashboard: running"
+truncate -s 100000 "$set_dir/shard-0001.bin"
+expect_screen $s 'd while in use: 100000 bytes now' "dashboard: the failure is on the screen"
+tmux_keys $s q
+tmux_keys $s y
+checks=$((checks + 1))
+if tmux_wait_exit $s 30 && [ "$RC" = 3 ]; then pass "dashboard: exit 3"; else fail "dashboard: exit '$RC'"; fi
+expect_screen $s 'moespec: .*shard-0001.bin:[0-9]+: changed while in use' "dashboard: said on leaving" 5
+checks=$((checks + 1))
+[ -s "$dck/simple.ckpt" ] && pass "dashboard: the run is checkpointed" || fail "dashboard: no $dck/simple.ckpt"
+expect_restored $s
 finish

@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "data/map_guard.h"
+
 typedef struct FatalSignal {
     int sig;
     const char *name; /* without "SIG" */
@@ -65,9 +67,18 @@ static void put_note(int fd, int sig, const char *name)
     put(fd, "); terminal restored\n", 21);
 }
 
-static void on_fatal(int sig)
+static void on_fatal(int sig, siginfo_t *si, void *ctx)
 {
+    (void)ctx;
+    /* a read past a truncated shard's end: the data layer patches it and
+     * reports the shard; nothing fatal happened */
+    if (sig == SIGBUS && map_guard_claim(si))
+        return;
     int saved_errno = errno;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL); /* what SA_RESETHAND did, after the claim */
     if (!atomic_flag_test_and_set(&done)) {
         put(rescue.tty_fd, rescue.restore, rescue.restore_len);
         if (rescue.have_mode)
@@ -90,7 +101,7 @@ static void on_fatal(int sig)
         put_note(err_fd, sig, name);
     }
     errno = saved_errno;
-    /* SA_RESETHAND gave sig its default action on entry: raised again, it
+    /* sig has its default action again (above): raised again, it
      * ends the process when this handler returns (it is blocked until then),
      * by the signal itself, so the status and the core dump stay true. A
      * fault re-executed on return would do the same. */
@@ -113,9 +124,9 @@ void fatal_signal_arm(const FatalRescue *r)
     atomic_flag_clear(&done);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal;
+    sa.sa_sigaction = on_fatal;
     sigfillset(&sa.sa_mask); /* nothing else interleaves with the rescue */
-    sa.sa_flags = SA_RESETHAND;
+    sa.sa_flags = SA_SIGINFO; /* no SA_RESETHAND: a claimed SIGBUS keeps the handler */
     for (size_t i = 0; i < N_FATAL; i++)
         sigaction(fatal_signals[i].sig, &sa, &previous[i]);
     armed = 1;

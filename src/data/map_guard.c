@@ -1,6 +1,7 @@
 /* map_guard.c: see map_guard.h. */
 #include "data/map_guard.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -25,9 +26,13 @@ static uintptr_t page_bytes;
 
 /* Runs on the faulting thread. mmap is not on POSIX's async-signal-safe
  * list, but on Linux it is one system call with no user-space state, and
- * the fault is synchronous: the thread is stopped inside our own read. */
-static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+ * the fault is synchronous: the thread is stopped inside our own read.
+ * Only BUS_ADRERR (a read past the end of a mapped file) is claimed: an
+ * alignment fault or a SIGBUS sent by kill is not ours to patch. */
+int map_guard_claim(const siginfo_t *si)
 {
+    if (si->si_code != BUS_ADRERR)
+        return 0;
     uintptr_t at = (uintptr_t)si->si_addr;
     for (int i = 0; i < MAP_GUARD_SLOTS; i++) {
         GuardSlot *s = &slots[i];
@@ -36,25 +41,33 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
         uintptr_t base = atomic_load(&s->base);
         if (at < base || at - base >= atomic_load(&s->bytes))
             continue;
+        int saved = errno;
         void *page = (void *)(at & ~(page_bytes - 1));
-        if (mmap(page, page_bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
-            MAP_FAILED)
-            break; /* cannot patch it: die as before */
+        void *got = mmap(page, page_bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                         -1, 0);
+        errno = saved;
+        if (got == MAP_FAILED)
+            return 0; /* cannot patch it: a fault like any other */
         uintptr_t none = 0;
         atomic_compare_exchange_strong(&s->fault, &none, at);
-        return; /* the read is retried and sees zeros */
+        return 1; /* the read is retried and sees zeros */
     }
-    /* not ours: whatever handled SIGBUS before, or the default action when
-     * the faulting access runs again */
-    if (previous.sa_flags & SA_SIGINFO && previous.sa_sigaction) {
-        previous.sa_sigaction(sig, si, ctx);
+    return 0;
+}
+
+/* A SIGBUS that is not ours: the disposition from before us is put back
+ * and the fault, run again on return, goes to it; a SIGBUS sent by kill
+ * (si_code <= 0) is raised again for it, pending until we return. */
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+    (void)ctx;
+    if (map_guard_claim(si))
         return;
-    }
-    if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN && previous.sa_handler) {
-        previous.sa_handler(sig);
-        return;
-    }
-    signal(SIGBUS, SIG_DFL);
+    int saved = errno;
+    sigaction(SIGBUS, &previous, NULL);
+    if (si->si_code <= 0)
+        raise(sig);
+    errno = saved;
 }
 
 /* Installs on_sigbus unless it is the handler now. Checked at every add,
