@@ -284,6 +284,25 @@ static void test_error_caps(void **state)
     expect_error("csv-cap1", text, NULL, 4, "a.csv:2:e0: a cell longer than 4096 bytes (the limit)");
     snprintf(text, n, "seq,pos,%s\n", big);
     expect_error("csv-cap2", text, NULL, 4, "a.csv:1:column 3: a cell longer than 4096 bytes");
+    /* the limit is exact: 4096 bytes pass (plain and quoted), 4097 do not */
+    for (int q = 0; q < 2; q++) {
+        char cell[4200];
+        memset(cell, '0', 4095);
+        cell[4095] = '1';
+        cell[4096] = '\0';
+        snprintf(text, n, "seq,pos,layer,e0\n0,0,0,%s%s%s\n", q ? "\"" : "", cell, q ? "\"" : "");
+        CsvImport *ci = NULL;
+        Err e = {0};
+        assert_int_equal(csvimp_new(4, &ci, &e), 0);
+        assert_int_equal(csvimp_feed_buffer(ci, "a.csv", text, strlen(text), &e), 0);
+        csvimp_free(ci);
+        memmove(cell + 1, cell, 4097); /* 4097 bytes */
+        snprintf(text, n, "seq,pos,layer,e0\n0,0,0,%s%s%s\n", q ? "\"" : "", cell, q ? "\"" : "");
+        assert_int_equal(csvimp_new(4, &ci, &e), 0);
+        assert_int_equal(csvimp_feed_buffer(ci, "a.csv", text, strlen(text), &e), ERR_INPUT);
+        assert_non_null(strstr(e.msg, "a.csv:2:e0: a cell longer than 4096 bytes"));
+        csvimp_free(ci);
+    }
     free(text);
     free(big);
     /* a data line of many cells stops at "too many cells" first, so the

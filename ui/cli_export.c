@@ -35,9 +35,9 @@ static int export_parent_usable(const char *dir)
     return 0;
 }
 
-/* An existing directory moespec must write in: a file there, a read-only
- * mount or a directory without write permission is said now, not after
- * the run. */
+/* An existing directory moespec must write in (the dashboard's parent of
+ * its time-stamped exports): a read-only mount or a directory without
+ * write permission is said now, not after the run. */
 static int export_dir_writable(const char *dir)
 {
     if (access(dir, W_OK | X_OK) == 0)
@@ -62,7 +62,9 @@ int cli_export_dir_usable(const char *dir)
     closedir(d);
     if (!empty)
         fprintf(stderr, "moespec: %s: export directory exists and is not empty\n", dir);
-    return empty && export_dir_writable(dir);
+    /* the export is built as a sibling and renamed over the empty DIR: it
+     * is the parent that must take new entries */
+    return empty && export_parent_usable(dir);
 }
 
 int cli_export_parent_usable(const char *dir)

@@ -12,8 +12,9 @@
 #include "train/run.h"
 #include "train/train_config.h"
 
-/* 1 when dir does not exist (and its parent takes a new directory) or is
- * an empty writable directory (SPEC 8); else says so, 0. */
+/* 1 when dir does not exist or is an empty directory (SPEC 8), and its
+ * parent takes a new directory (the export is renamed into place); else
+ * says so, 0. */
 int cli_export_dir_usable(const char *dir);
 
 /* The dashboard's --export: the parent of its time-stamped directories.

@@ -424,9 +424,17 @@ int cmd_train(int argc, char **argv)
         return 1;
     Err e;
     err_clear(&e);
-    stop_signal_install(1); /* a demo build interrupted is removed; modes install their own */
-    if (!a.cfg.data[0] && demo_data_ensure(a.cfg.data, sizeof a.cfg.data, &e))
-        return opt_report(&e);
+    if (!a.cfg.data[0]) {
+        /* a demo build interrupted is removed, not left half; the modes
+         * install their own handlers later */
+        stop_signal_install(1);
+        int drc = demo_data_ensure(a.cfg.data, sizeof a.cfg.data, &e);
+        stop_signal_reset();
+        if (drc)
+            return opt_report(&e);
+        if (stop_signal_caught()) /* it came as the build committed: still a stop */
+            return stop_signal_status(stop_signal_caught());
+    }
     FILE *log = NULL;
     if (a.log_path && !(log = fopen(a.log_path, "a"))) {
         fprintf(stderr, "moespec: --log %s: %s\n", a.log_path, strerror(errno));

@@ -283,13 +283,13 @@ int dashboard_run(Trainer *t, const DashboardOptions *o)
     if (join_failed) {
         fprintf(stderr, "moespec: %s\n", je.msg);
         if (!status || d.stop_sig)
-            status = join_rc; /* as headless: 1 for a checkpoint that could not be
-                               * written, 3 for a shard changed underneath */
+            status = join_rc == ERR_INPUT ? 3 : 1; /* as headless: 3 for a shard
+                                                    * truncated underneath */
     }
     if (e.msg[0])
         fprintf(stderr, "moespec: %s\n", e.msg);
     snapshot_read(trainer_box(t), &d.snap);
-    say_final(&d, join_failed);
+    say_final(&d, join_failed && join_rc != ERR_INPUT); /* ERR_INPUT: checkpointed */
     log_final(&d);
     canvas_free(&d.canvas);
     dash_view_free(&d.view);

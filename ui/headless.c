@@ -80,9 +80,9 @@ int headless_run(Trainer *t, FILE *log)
         nanosleep(&ts, NULL);
     }
     int join_rc = trainer_join(t, &e);
-    if (join_rc) { /* the worker's Err code is the exit status (3: the data went bad) */
+    if (join_rc) { /* 3 when the data went bad under the runs, else a runtime failure */
         fprintf(stderr, "moespec: %s\n", e.msg);
-        status = join_rc;
+        status = join_rc == ERR_INPUT ? 3 : 1;
     }
     char line[700];
     for (int i = 0; snap.s && i < snap.s->n_runs; i++) {
@@ -91,7 +91,7 @@ int headless_run(Trainer *t, FILE *log)
                  run_state_name(rs->state), (long long)rs->step, (long long)rs->planned_steps,
                  rs->message[0] ? ": " : "", rs->message);
         emit(log, line);
-        if (rs->state == RUN_HALTED)
+        if (rs->state == RUN_HALTED && status != 3)
             status = 1;
         if (rs->has_deploy) { /* SPEC 11: what the live simulation cost this run */
             snprintf(line, sizeof line, "%s: live simulation %.3f s of %.3f s computing (%.2f%%)",
@@ -109,7 +109,7 @@ int headless_run(Trainer *t, FILE *log)
     int sig = stop_signal_caught();
     if (sig) {
         snprintf(line, sizeof line, "moespec: stopped by a signal (%s); %s",
-                 stop_signal_name(sig), join_rc ? "the checkpoints could not all be written"
+                 stop_signal_name(sig), join_rc && join_rc != ERR_INPUT ? "the checkpoints could not all be written"
                                                     : "every run with unsaved steps was checkpointed");
         emit(log, line);
         return join_rc ? status : stop_signal_status(sig);

@@ -10,7 +10,7 @@
 /* Lock-free atomics: safe in a handler, and read by the main thread. */
 static atomic_int first_caught, first_terminating, interrupts;
 static struct sigaction ignore_action; /* SIG_IGN, made before any handler runs */
-static int interrupt_stops;            /* SIGINT ends the process too (headless) */
+static atomic_int interrupt_stops;     /* SIGINT ends the process too (headless) */
 
 static void on_signal(int sig)
 {
@@ -18,7 +18,7 @@ static void on_signal(int sig)
     atomic_compare_exchange_strong(&first_caught, &none, sig);
     if (sig == SIGINT) {
         atomic_fetch_add(&interrupts, 1);
-        if (!interrupt_stops)
+        if (!atomic_load(&interrupt_stops))
             return; /* a key: the dashboard goes on as it was */
     } else {
         none = 0;
@@ -31,7 +31,7 @@ static void on_signal(int sig)
 
 void stop_signal_install(int sigint_stops)
 {
-    interrupt_stops = sigint_stops;
+    atomic_store(&interrupt_stops, sigint_stops);
     memset(&ignore_action, 0, sizeof ignore_action);
     ignore_action.sa_handler = SIG_IGN;
     sigemptyset(&ignore_action.sa_mask);
@@ -43,6 +43,18 @@ void stop_signal_install(int sigint_stops)
     sigaction(SIGTERM, &sa, NULL);
     if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
         sigaction(SIGHUP, &sa, NULL);
+}
+
+void stop_signal_reset(void)
+{
+    struct sigaction dfl, old;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGINT, &dfl, NULL);
+    sigaction(SIGTERM, &dfl, NULL);
+    if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+        sigaction(SIGHUP, &dfl, NULL);
 }
 
 int stop_signal_caught(void) { return atomic_load(&first_caught); }

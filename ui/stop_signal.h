@@ -18,6 +18,10 @@
  * the terminal may be gone, and a write must fail with an error rather than
  * kill or stop the process before its checkpoints are written. */
 void stop_signal_install(int sigint_stops);
+/* The default actions back (a SIGHUP ignored on entry stays ignored): for
+ * a phase that wanted its writes ended cleanly and is over (the demo
+ * build), so that later setup ends at once on a signal, as before. */
+void stop_signal_reset(void);
 /* The first of SIGINT, SIGTERM and SIGHUP caught so far, or 0. */
 int stop_signal_caught(void);
 /* The first SIGTERM or SIGHUP caught so far, or 0. */

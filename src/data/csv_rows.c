@@ -353,6 +353,16 @@ static void cb_cell(void *s, size_t len, void *data)
     Parse *p = data;
     if (p->rc)
         return;
+    if (len > CSV_MAX_CELL) { /* the buffer's cap lets a few bytes more through */
+        char where[32];
+        if (p->header_done && p->col < p->n_cols)
+            column_name(&p->cols[p->col], where);
+        else
+            snprintf(where, sizeof where, "column %d", p->col + 1);
+        p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: a cell longer than %d bytes (the limit)",
+                        p->name, p->rec_line, where, CSV_MAX_CELL);
+        return;
+    }
     if (!p->header_done) {
         header_cell(p, s ? s : "", s ? len : 0);
     } else if (p->col >= p->n_cols) {
@@ -429,7 +439,11 @@ static int is_blank(const unsigned char *s, size_t n)
  * not the file's size. */
 static void *cell_realloc(void *q, size_t n)
 {
-    return n > CSV_MAX_CELL + 1 ? NULL : realloc(q, n); /* + 1: CSV_APPEND_NULL */
+    /* libcsv grows one byte early (it keeps room for the next byte and the
+     * NUL of CSV_APPEND_NULL), and a quoted cell holds its last byte while it
+     * waits for the quote: + 3 lets any cell of CSV_MAX_CELL through, and
+     * cb_cell makes the limit exact */
+    return n > CSV_MAX_CELL + 3 ? NULL : realloc(q, n);
 }
 
 /* Why csv_parse stopped early: the cell cap, or the CSV itself. */
@@ -443,6 +457,8 @@ static void parse_error(Parse *p, struct csv_parser *cp)
     if (csv_error(cp) == CSV_ENOMEM && csv_get_buffer_size(cp) >= CSV_MAX_CELL)
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: a cell longer than %d bytes (the limit)",
                         p->name, p->line, where, CSV_MAX_CELL);
+    else if (csv_error(cp) == CSV_ENOMEM || csv_error(cp) == CSV_ETOOBIG)
+        p->rc = err_set(p->e, ERR_RUNTIME, "%s:%ld:%s: out of memory", p->name, p->line, where);
     else
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: malformed CSV: %s", p->name, p->line,
                         where, csv_strerror(csv_error(cp)));
@@ -549,7 +565,7 @@ int csvimp_feed_file(CsvImport *ci, const char *path, Err *e)
     size_t carry = 0; /* a CR held back from the previous chunk */
     for (;;) {
         if (interrupt_pending()) { /* a long file and a stop signal: give up */
-            p.rc = err_set(e, ERR_RUNTIME, "%s: interrupted by signal %d", path,
+            p.rc = err_set(e, ERR_RUNTIME, "%s: interrupted by signal %d: nothing written", path,
                            interrupt_pending());
             break;
         }

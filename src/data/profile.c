@@ -7,7 +7,6 @@
  */
 #include "data/profile.h"
 
-#include "util/file_read.h"
 
 #include <errno.h>
 #include <math.h>

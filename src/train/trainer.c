@@ -24,6 +24,8 @@ struct Trainer {
     Run runs[TRAIN_MAX_RUNS];
     int n_runs;
     int64_t last_checkpoint_step[TRAIN_MAX_RUNS];
+    int torn_run;              /* a run that failed after its update (in its
+                                  evaluation): not at a step boundary, -1 none */
     double busy_s[TRAIN_MAX_RUNS]; /* compute seconds each run has had */
     SnapshotBox box;
     SnapshotBuf staging;       /* the worker's own, published by copy */
@@ -53,6 +55,7 @@ int trainer_create(const TrainConfig *c, Trainer **out, Err *e)
     if (!t)
         return err_set(e, ERR_RUNTIME, "out of memory");
     t->cfg = *c;
+    t->torn_run = -1;
     snprintf(t->checkpoint_dir, sizeof t->checkpoint_dir, "%s", CHECKPOINT_DEFAULT_DIR);
     control_init(&t->control, 0);
     blas_set_threads(c->threads);
@@ -325,12 +328,14 @@ static int train_round(Trainer *t, int *stepped, int *changed)
     if (next < 0 || control_stop_requested(&t->control))
         return alive;
     Run *r = &t->runs[next];
-    int64_t evals = r->n_hist;
+    int64_t evals = r->n_hist, step = r->step;
     double t0 = run_now();
     int rc = run_step(r, &t->data, &t->err);
     t->busy_s[next] += run_now() - t0;
     if (rc && r->state != RUN_HALTED) {
         t->rc = rc;
+        if (r->step != step) /* the update happened, its evaluation did not */
+            t->torn_run = next;
         return -1;
     }
     err_clear(&t->err);
@@ -387,7 +392,11 @@ static void *trainer_main(void *arg)
         checkpoint_runs(t, unsaved, 1);
     /* The data went bad under the runs (a shard truncated while mapped): a
      * failed batch changes neither a model nor its cursor, so each run's
-     * state is its last good step; keep it for a resume on repaired data. */
+     * state is its last good step; keep it for a resume on repaired data.
+     * A run whose evaluation failed after its update is between steps: its
+     * previous checkpoint stands. */
+    if (t->torn_run >= 0)
+        unsaved &= ~(1 << t->torn_run);
     if (t->rc == ERR_INPUT && unsaved)
         checkpoint_runs(t, unsaved, 0);
     if (publish(t, 1) && !t->rc)
