@@ -208,8 +208,15 @@ before=$(cksum <"$ow/simple.ckpt")
 # shellcheck disable=SC2086
 run_cmd "$MOESPEC" train --headless $common --lr 0.01 --stop-at 5 --checkpoint-dir "$ow"
 expect_rc 2 "another configuration (--lr) into the same directory"
-expect_match ERR "^moespec: $ow/simple.ckpt: holds a simple run of another configuration \(lr differs\); --overwrite replaces it" \
+expect_match ERR "^moespec: $ow/simple.ckpt: holds a simple run of another configuration \(--lr differs\); --overwrite replaces it" \
     "the file and what differs are named"
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --shards-per-group 2 --stop-at 5 --checkpoint-dir "$ow"
+expect_rc 2 "another --shards-per-group into the same directory"
+expect_match ERR "another configuration \(--shards-per-group differs\)" "--shards-per-group: named"
+# shellcheck disable=SC2086
+run_cmd "$MOESPEC" train --headless $common --seed 9 --stop-at 5 --checkpoint-dir "$ow"
+expect_match ERR "another configuration \(--seed differs\)" "--seed: named as the option"
 run_cmd "$MOESPEC" train --headless --data "$TEST_TMP/other" --arch simple --max-steps 30 \
     --batch 64 --threads 1 --stop-at 5 --checkpoint-dir "$ow"
 expect_rc 2 "another trace set into the same directory"

@@ -71,20 +71,7 @@ static int shared_differ(const Checkpoint *a, const Checkpoint *b, const char *p
                          const char *pb)
 {
     const TrainConfig *x = &a->cfg, *y = &b->cfg;
-    const char *what = x->epochs != y->epochs               ? "--epochs"
-                       : x->max_steps != y->max_steps       ? "--max-steps"
-                       : x->batch != y->batch               ? "--batch"
-                       : x->width != y->width               ? "--width"
-                       : x->window != y->window             ? "--window"
-                       : x->lookahead != y->lookahead       ? "--lookahead"
-                       : x->use_layer_id != y->use_layer_id ? "--no-layer-id"
-                       : x->seed != y->seed                 ? "--seed"
-                       : x->val_frac != y->val_frac         ? "--val-frac"
-                       : x->val_samples != y->val_samples   ? "--val-samples"
-                       : x->eval_every != y->eval_every     ? "--eval-every"
-                       : x->shards_per_group != y->shards_per_group ? "--shards-per-group"
-                       : strcmp(x->val_data, y->val_data)   ? "--val-data"
-                                                            : NULL;
+    const char *what = x->width != y->width ? "--width" : train_config_differs(x, y);
     if (what)
         fprintf(stderr, "moespec: %s and %s differ in %s: give them separately\n",
                 pa, pb, what);

@@ -457,21 +457,20 @@ int checkpoint_check_same_run(const Checkpoint *ck, const char *path, const Run 
                               const TrainConfig *c, const TrainData *d, Err *e)
 {
     Err ignored;
-    if (checkpoint_check_data(ck, path, d, &ignored))
+    if (d->fingerprint != ck->fingerprint)
         return err_set(e, ERR_USAGE, "%s: holds a run of another trace set (%s)", path,
                        ck->cfg.data);
+    if (checkpoint_check_data(ck, path, d, &ignored))
+        return err_set(e, ERR_USAGE, "%s: holds a run validated on another set (%s)", path,
+                       ck->cfg.val_data[0] ? ck->cfg.val_data : "a split of its --data");
     const TrainConfig *k = &ck->cfg;
-    const char *differs = r->arch != ck->arch                  ? "architecture"
-                          : !same_model_config(&r->mcfg, &ck->mcfg) ? "model"
-                          : k->epochs != c->epochs || k->max_steps != c->max_steps ? "plan"
-                          : k->batch != c->batch                  ? "batch"
-                          : k->lr[ck->arch] != c->lr[r->arch]     ? "lr"
-                          : k->lookahead != c->lookahead          ? "lookahead"
-                          : k->seed != c->seed                    ? "seed"
-                          : k->val_frac != c->val_frac || k->val_samples != c->val_samples
-                              ? "validation split"
-                          : k->eval_every != c->eval_every ? "eval_every"
-                                                           : NULL;
+    const char *differs = r->arch != ck->arch                    ? "the architecture"
+                          : train_config_differs(c, k)            ? train_config_differs(c, k)
+                          : k->lr[ck->arch] != c->lr[r->arch]     ? "--lr"
+                          : r->mcfg.W != ck->mcfg.W               ? "--width"
+                          : r->mcfg.rank != ck->mcfg.rank         ? "--rank"
+                          : !same_model_config(&r->mcfg, &ck->mcfg) ? "the model"
+                                                                  : NULL;
     if (differs)
         return err_set(e, ERR_USAGE, "%s: holds a %s run of another configuration (%s "
                        "differs)", path, arch_name(ck->arch), differs);

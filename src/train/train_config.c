@@ -25,3 +25,20 @@ void train_config_default(TrainConfig *c)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = n > 0 ? (int)n : 1;
 }
+
+const char *train_config_differs(const TrainConfig *a, const TrainConfig *b)
+{
+    return a->max_steps != b->max_steps                          ? "--max-steps"
+           : !a->max_steps && a->epochs != b->epochs             ? "--epochs"
+           : a->batch != b->batch                                ? "--batch"
+           : a->window != b->window                              ? "--window"
+           : a->lookahead != b->lookahead                        ? "--lookahead"
+           : a->use_layer_id != b->use_layer_id                  ? "--no-layer-id"
+           : a->seed != b->seed                                  ? "--seed"
+           : a->val_frac != b->val_frac                          ? "--val-frac"
+           : a->val_samples != b->val_samples                    ? "--val-samples"
+           : strcmp(a->val_data, b->val_data)                    ? "--val-data"
+           : a->eval_every != b->eval_every                      ? "--eval-every"
+           : a->shards_per_group != b->shards_per_group          ? "--shards-per-group"
+                                                                 : NULL;
+}

@@ -47,4 +47,12 @@ typedef struct TrainConfig {
 
 void train_config_default(TrainConfig *c);
 
+/* The first setting two configurations of one run disagree on, as its
+ * option ("--batch"), or NULL: the plan (--epochs only when --max-steps
+ * does not fix it), batch, window, lookahead, layer id, seed, validation
+ * split, samples and set, evaluation interval, shards per group. Not
+ * compared: the per-architecture lr, width and rank (the model's), the
+ * data path and the threads. */
+const char *train_config_differs(const TrainConfig *a, const TrainConfig *b);
+
 #endif
