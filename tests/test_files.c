@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -300,6 +302,13 @@ static void test_atomic_sweep(void **state)
     assert_int_equal(mkdir(other_host, 0777), 0);
     write_text(other_name, "x\n");
     assert_int_equal(mkdir(old, 0777), 0);
+    /* a dead pid here, but its lock held: a writer in another PID namespace */
+    char locked[4300];
+    snprintf(locked, sizeof locked, "%s/.set.%s-%ld-LoCkEd.tmp", dir, host, (long)child);
+    assert_int_equal(mkdir(locked, 0777), 0);
+    int lfd = open(locked, O_RDONLY | O_DIRECTORY);
+    assert_true(lfd >= 0);
+    assert_int_equal(flock(lfd, LOCK_EX), 0);
     assert_int_equal(atomic_dir_open(target, &ad, &e), 0);
     struct stat st;
     assert_int_equal(stat(dead, &st), -1);
@@ -307,6 +316,8 @@ static void test_atomic_sweep(void **state)
     assert_int_equal(stat(other_host, &st), 0);
     assert_int_equal(stat(other_name, &st), 0);
     assert_int_equal(stat(old, &st), 0);
+    assert_int_equal(stat(locked, &st), 0);
+    close(lfd);
     atomic_dir_abort(&ad);
     /* files too: a checkpoint's temporary */
     char *ck = path_in(dir, "run.ckpt");

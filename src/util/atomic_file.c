@@ -13,7 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,11 +120,17 @@ static void af_sweep(const char *dir, const char *base)
     struct dirent *de;
     while ((de = readdir(d))) {
         long pid = af_tmp_owner(de->d_name, base);
-        if (!pid || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (!pid || pid > INT_MAX || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+            errno != ESRCH)
             continue;
         char *path = af_join(dir, de->d_name);
-        if (path)
+        /* a pid gone here may live in another PID namespace: its owner
+         * holds a lock on it while it writes */
+        int fd = path ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
             af_rm_tree(path);
+        if (fd >= 0)
+            close(fd);
         free(path);
     }
     closedir(d);
@@ -176,6 +184,7 @@ int atomic_file_open(const char *path, AtomicFile *af, Err *e)
         af_release(af);
         return ERR_RUNTIME;
     }
+    flock(fd, LOCK_EX); /* the owner's mark for sweeps (af_sweep), until the close */
     af->fp = fdopen(fd, "wb");
     af->path = strdup(path);
     if (!af->fp || !af->path) {
@@ -336,6 +345,8 @@ static int af_dir_empty(const char *path)
 
 static void ad_release(AtomicDir *ad)
 {
+    if (ad->tmp && ad->lock_fd >= 0)
+        close(ad->lock_fd); /* the owner's lock goes with it */
     free(ad->path);
     free(ad->tmp);
     memset(ad, 0, sizeof *ad);
@@ -344,6 +355,7 @@ static void ad_release(AtomicDir *ad)
 int atomic_dir_open(const char *path, AtomicDir *ad, Err *e)
 {
     memset(ad, 0, sizeof *ad);
+    ad->lock_fd = -1;
     struct stat st;
     if (lstat(path, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
@@ -373,6 +385,11 @@ int atomic_dir_open(const char *path, AtomicDir *ad, Err *e)
     free(dir);
     free(base);
     ad->path = made ? strdup(path) : NULL;
+    /* the owner's mark: held while the directory is filled, so a sweep by
+     * a process that cannot see this pid (another PID namespace) leaves it */
+    ad->lock_fd = made ? open(ad->tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    if (ad->lock_fd >= 0)
+        flock(ad->lock_fd, LOCK_EX);
     if (!made || !ad->path) {
         err_sys(e, ERR_RUNTIME, made ? ENOMEM : errnum, "%s: create temporary directory %s",
                 path, ad->tmp ? ad->tmp : "");

@@ -8,9 +8,11 @@
  * renamed over NAME, and the directory is fsynced. A directory is filled
  * as a temporary sibling of the same form, then every file and directory in
  * it is fsynced and it is renamed to NAME. HOST (8 hex digits of the host
- * name) and PID name the owner: each open first removes NAME's temporaries
- * left by a process of this machine that is gone (killed by SIGKILL, a
- * crash, a reboot), so litter does not pile up. On any failure the temporary is
+ * name) and PID name the owner, who also holds an flock on it while it
+ * writes: each open first removes NAME's temporaries left by a process of
+ * this machine that is gone (killed by SIGKILL, a crash, a reboot) and
+ * whose lock is free (a live writer in another PID namespace keeps its
+ * own), so litter does not pile up. On any failure the temporary is
  * removed and NAME is left as it was; the error is ERR_RUNTIME with
  * "PATH: what: strerror". Temporaries are created with mode 0666 / 0777
  * under the umask, like fopen and mkdir.
@@ -46,6 +48,8 @@ void atomic_file_abort(AtomicFile *af);
 typedef struct AtomicDir {
     char *path; /* the target NAME */
     char *tmp;  /* the temporary sibling directory: fill this one */
+    int lock_fd; /* tmp opened and flock'd while it is filled (the sweep's
+                    sign of a live owner); -1 = none */
 } AtomicDir;
 
 /* path must not exist or be an empty directory (else ERR_RUNTIME "PATH:
