@@ -72,15 +72,19 @@ int demo_data_ensure(char *path, size_t size, Err *e)
     if (n < 0 || (size_t)n >= size)
         return err_set(e, ERR_RUNTIME, "cache directory path too long");
     struct stat st;
-    if (stat(path, &st) == 0) {
+    for (int look = 0; look < 3 && stat(path, &st) == 0; look++) {
         if (!(rc = demo_cache_check(path, e)) || rc != ERR_INPUT)
             return rc;
         /* damaged or empty (a disk error, a user's rm inside it): rebuilt,
-         * not reused forever */
+         * not reused forever; one another start rebuilt meanwhile is kept
+         * and looked at again */
         fprintf(stderr, "moespec: the demo cache is damaged (%s): rebuilding it\n", e->msg);
         err_clear(e);
-        if ((rc = atomic_dir_discard(path, e)))
-            return rc;
+        if ((rc = atomic_dir_discard(path, &st, e)) != 1) {
+            if (rc)
+                return rc;
+            break;
+        }
     }
     SynthConfig cfg;
     if ((rc = profile_lookup("demo", &cfg, e)))

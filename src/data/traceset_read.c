@@ -293,6 +293,8 @@ static size_t page_round(uint64_t n)
 {
     long pg = sysconf(_SC_PAGESIZE);
     size_t p = pg > 0 ? (size_t)pg : 4096;
+    if (n > (uint64_t)(SIZE_MAX - p))
+        return SIZE_MAX; /* more than the address space: the reservation fails */
     return (size_t)((n + p - 1) / p * p);
 }
 
@@ -367,7 +369,12 @@ static int map_shard(TraceSet *ts, int i, unsigned char *at, Err *e)
     int fd = open(s->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return err_sys(e, ERR_INPUT, errno, "%s", s->path);
-    if (fstat(fd, &st) || (uint64_t)st.st_size != s->sh.file_bytes) {
+    if (fstat(fd, &st)) {
+        int errnum = errno;
+        close(fd);
+        return err_sys(e, ERR_INPUT, errnum, "%s", s->path);
+    }
+    if ((uint64_t)st.st_size != s->sh.file_bytes) {
         close(fd);
         return err_set(e, ERR_INPUT, "%s:%lld: %lld bytes now, %llu when the set was opened",
                        s->path, (long long)st.st_size, (long long)st.st_size,
@@ -409,8 +416,13 @@ static int map_shard(TraceSet *ts, int i, unsigned char *at, Err *e)
 static int region_map(TraceSet *ts, int first, int end, MapRegion *r, Err *e)
 {
     size_t bytes = 0;
-    for (int i = first; i < end; i++)
-        bytes += page_round(ts->shards[i].sh.file_bytes);
+    for (int i = first; i < end; i++) {
+        size_t pr = page_round(ts->shards[i].sh.file_bytes);
+        if (pr > SIZE_MAX - bytes) /* a 32-bit address space: no wrapped reservation */
+            return err_set(e, ERR_RUNTIME, "%s: a group of shards larger than the address "
+                           "space (use --shards-per-group)", ts->dir);
+        bytes += pr;
+    }
     void *base = mmap(NULL, bytes ? bytes : 1, PROT_NONE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)

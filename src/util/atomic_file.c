@@ -433,7 +433,7 @@ int atomic_dir_commit(AtomicDir *ad, Err *e)
     return rc;
 }
 
-int atomic_dir_discard(const char *path, Err *e)
+int atomic_dir_discard(const char *path, const struct stat *seen, Err *e)
 {
     char *dir, *base;
     if (!af_split(path, &dir, &base))
@@ -444,10 +444,20 @@ int atomic_dir_discard(const char *path, Err *e)
     if (!tmp)
         return err_set(e, ERR_RUNTIME, "%s: out of memory", path);
     int rc = ERR_OK;
-    if (rename(path, tmp) != 0 && errno != ENOENT)
-        rc = err_sys(e, ERR_RUNTIME, errno, "%s: cannot move it aside", path);
-    else
+    struct stat st;
+    if (rename(path, tmp) != 0) {
+        if (errno != ENOENT)
+            rc = err_sys(e, ERR_RUNTIME, errno, "%s: cannot move it aside", path);
+    } else if (seen && lstat(tmp, &st) == 0 &&
+               (st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)) {
+        /* another process put a new one there after our look: keep it (if
+         * a third was renamed in meanwhile, that one stays, ours goes) */
+        if (rename(tmp, path) != 0)
+            af_rm_tree(tmp);
+        rc = 1;
+    } else {
         af_rm_tree(tmp);
+    }
     free(tmp);
     return rc;
 }

@@ -25,6 +25,7 @@
 #define MOESPEC_UTIL_ATOMIC_FILE_H
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "util/err.h"
 
@@ -64,8 +65,11 @@ void atomic_dir_abort(AtomicDir *ad);
 
 /* Takes the directory path away at once (renamed to a temporary sibling,
  * so no reader sees it half removed), then removes that tree. A path that
- * is already gone (another process discarded it) is success. */
-int atomic_dir_discard(const char *path, Err *e);
+ * is already gone (another process discarded it) is success. seen, when
+ * not NULL, is the directory the caller judged (its stat): one that has
+ * been replaced meanwhile (another process rebuilt it) is put back, not
+ * removed, and the result is 1. */
+int atomic_dir_discard(const char *path, const struct stat *seen, Err *e);
 
 /* fsync of a directory (after creating, renaming or removing entries in it).
  * EINVAL (file systems that cannot sync directories) counts as success. */
