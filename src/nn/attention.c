@@ -2,13 +2,16 @@
  * attention.c: causal multi-head self-attention (cblas per window and head,
  * plus the plain-loop oracle) and the position signals; see attention.h.
  *
- * Not here: threading (cblas runs on OpenBLAS's own pool) and shape checks
- * (callers own their shapes).
+ * Threading: the forward pass splits windows over the compute pool (each
+ * window writes its own rows); the backward runs on the caller (one
+ * scratch block). Not here: shape checks (callers own their shapes).
  */
 #include "nn/attention.h"
 
 #include <cblas.h>
 #include <math.h>
+
+#include "nn/pool.h"
 
 /* Row t of a T×T score block: softmax over columns 0..t (max subtracted,
  * summed in double), zeros after t. */
@@ -27,23 +30,40 @@ static void causal_softmax_row(float *row, size_t t, size_t T)
         row[j] = 0.0f;
 }
 
-void attention_forward(float *out, float *att, const float *qkv, size_t nwin, size_t T,
-                       size_t C, size_t H)
+typedef struct AttnJob {
+    float *out, *att;
+    const float *qkv;
+    size_t T, C, H;
+} AttnJob;
+
+/* Windows [w0, w1), every head: each writes only its own rows of out. */
+static void forward_windows(void *ctx, int slice, size_t w0, size_t w1)
 {
-    size_t hd = C / H, C3 = 3 * C;
+    const AttnJob *j = ctx;
+    const size_t T = j->T, C = j->C, H = j->H, hd = C / H, C3 = 3 * C;
     float scale = (float)(1.0 / sqrt((double)hd));
-    for (size_t w = 0; w < nwin; w++)
+    (void)slice;
+    for (size_t w = w0; w < w1; w++)
         for (size_t h = 0; h < H; h++) {
-            const float *q = qkv + w * T * C3 + h * hd, *k = q + C, *v = q + 2 * C;
-            float *a = att + (w * H + h) * T * T;
+            const float *q = j->qkv + w * T * C3 + h * hd, *k = q + C, *v = q + 2 * C;
+            float *a = j->att + (w * H + h) * T * T;
             /* All T×T scores (the masked half is overwritten by the softmax). */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)hd, scale,
                         q, (int)C3, k, (int)C3, 0.0f, a, (int)T);
             for (size_t t = 0; t < T; t++)
                 causal_softmax_row(a + t * T, t, T);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)hd, (int)T, 1.0f,
-                        a, (int)T, v, (int)C3, 0.0f, out + w * T * C + h * hd, (int)C);
+                        a, (int)T, v, (int)C3, 0.0f, j->out + w * T * C + h * hd, (int)C);
         }
+}
+
+void attention_forward(float *out, float *att, const float *qkv, size_t nwin, size_t T,
+                       size_t C, size_t H)
+{
+    AttnJob j = {out, att, qkv, T, C, H};
+    size_t per_window = 2 * T * T * C; /* multiply-adds of a window's two products */
+    size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);
+    pool_for(nwin, grain ? grain : 1, 1, forward_windows, &j);
 }
 
 /* dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place over dP (the softmax backward;

@@ -1,10 +1,18 @@
-/* blas.c: OpenBLAS's pool and kernel name; see blas.h. */
+/* blas.c: the compute threads and OpenBLAS's kernel name; see blas.h. */
 #include "nn/blas.h"
 
 #include <cblas.h>
 
-void blas_set_threads(int n) { openblas_set_num_threads(n > 0 ? n : 1); }
+#include "nn/pool.h"
 
-int blas_threads(void) { return openblas_get_num_threads(); }
+/* OpenBLAS stays on one thread, so its pool never spins between calls; the
+ * layers split their work over moespec's own pool, which sleeps. */
+void blas_set_threads(int n)
+{
+    openblas_set_num_threads(1);
+    pool_set_threads(n);
+}
+
+int blas_threads(void) { return pool_threads(); }
 
 const char *blas_core(void) { return openblas_get_corename(); }

@@ -2,42 +2,90 @@
  * linear.c: nn.Linear forward/backward through cblas (row-major), plus the
  * plain-loop oracle; see linear.h.
  *
- * Not here: threading (cblas runs on OpenBLAS's own pool, sized by the
- * trainer) and any shape checking (callers own their shapes).
+ * Threading: OpenBLAS runs single-threaded; the batch rows (forward, din)
+ * and the output rows (dw, db) are split over the compute pool (pool.h).
+ * Not here: any shape checking (callers own their shapes).
  */
 #include "nn/linear.h"
 
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/pool.h"
+
+/* Rows per slice such that a slice is about 2^21 multiply-adds: below
+ * that, waking a worker costs more than it saves. */
+static size_t rows_grain(size_t per_row)
+{
+    size_t g = ((size_t)1 << 21) / (per_row ? per_row : 1);
+    return g ? g : 1;
+}
+
+typedef struct LinearJob {
+    float *out, *din, *dw, *db;
+    const float *in, *w, *b, *dout;
+    size_t B, IC, OC;
+} LinearJob;
+
+/* out rows [r0, r1): prefilled with the bias so one sgemm with beta = 1
+ * finishes them. */
+static void forward_rows(void *ctx, int slice, size_t r0, size_t r1)
+{
+    const LinearJob *j = ctx;
+    (void)slice;
+    float beta = 0.0f;
+    if (j->b) {
+        for (size_t r = r0; r < r1; r++)
+            memcpy(j->out + r * j->OC, j->b, j->OC * sizeof *j->out);
+        beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), (int)j->OC, (int)j->IC,
+                1.0f, j->in + r0 * j->IC, (int)j->IC, j->w, (int)j->IC, beta,
+                j->out + r0 * j->OC, (int)j->OC);
+}
+
 void linear_forward(float *out, const float *in, const float *w, const float *b, size_t B,
                     size_t IC, size_t OC)
 {
-    /* Prefill each row with the bias so one sgemm with beta = 1 finishes it. */
-    float beta = 0.0f;
-    if (b) {
-        for (size_t r = 0; r < B; r++)
-            memcpy(out + r * OC, b, OC * sizeof *out);
-        beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)OC, (int)IC, 1.0f, in,
-                (int)IC, w, (int)IC, beta, out, (int)OC);
+    LinearJob j = {.out = out, .in = in, .w = w, .b = b, .B = B, .IC = IC, .OC = OC};
+    pool_for(B, rows_grain(IC * OC), 1, forward_rows, &j);
+}
+
+/* din rows [r0, r1) += dout rows · w */
+static void din_rows(void *ctx, int slice, size_t r0, size_t r1)
+{
+    const LinearJob *j = ctx;
+    (void)slice;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), (int)j->IC,
+                (int)j->OC, 1.0f, j->dout + r0 * j->OC, (int)j->OC, j->w, (int)j->IC, 1.0f,
+                j->din + r0 * j->IC, (int)j->IC);
+}
+
+/* dw rows [o0, o1) += dout[:, o0:o1]ᵀ · in, and db[o0:o1]: an output's
+ * gradient sums over the batch in row order whatever the split. */
+static void dw_rows(void *ctx, int slice, size_t o0, size_t o1)
+{
+    const LinearJob *j = ctx;
+    (void)slice;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(o1 - o0), (int)j->IC, (int)j->B,
+                1.0f, j->dout + o0, (int)j->OC, j->in, (int)j->IC, 1.0f, j->dw + o0 * j->IC,
+                (int)j->IC);
+    if (j->db)
+        for (size_t r = 0; r < j->B; r++) {
+            const float *row = j->dout + r * j->OC;
+            for (size_t o = o0; o < o1; o++)
+                j->db[o] += row[o];
+        }
 }
 
 void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                      const float *w, size_t B, size_t IC, size_t OC)
 {
+    LinearJob j = {.din = din, .dw = dw, .db = db, .dout = dout, .in = in, .w = w,
+                   .B = B, .IC = IC, .OC = OC};
     if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)IC, (int)OC, 1.0f,
-                    dout, (int)OC, w, (int)IC, 1.0f, din, (int)IC);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)OC, (int)IC, (int)B, 1.0f, dout,
-                (int)OC, in, (int)IC, 1.0f, dw, (int)IC);
-    if (db)
-        for (size_t r = 0; r < B; r++) {
-            const float *row = dout + r * OC;
-            for (size_t o = 0; o < OC; o++)
-                db[o] += row[o];
-        }
+        pool_for(B, rows_grain(IC * OC), 1, din_rows, &j);
+    pool_for(OC, rows_grain(B * IC), 1, dw_rows, &j);
 }
 
 void linear_forward_naive(float *out, const float *in, const float *w, const float *b, size_t B,
