@@ -13,12 +13,17 @@ set_dir="$TEST_TMP/set"
 run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 64 --seqs 200 --seq-len 64 \
     --dtype f32 --seed 3 --shard-mb 2 -o "$set_dir"
 expect_rc 0 "gen a set of several shards"
+# a separate validation set: the truncation then always hits a training batch
+# (a run whose evaluation hits it keeps its previous checkpoint instead)
+run_cmd "$MOESPEC" gen --experts 8 --top-k 2 --layers 4 --dim 64 --seqs 40 --seq-len 64 \
+    --dtype f32 --seed 4 -o "$TEST_TMP/val"
+expect_rc 0 "gen a validation set"
 cp "$set_dir/shard-0001.bin" "$TEST_TMP/shard-0001.keep"
 ck="$TEST_TMP/ck"
 log="$TEST_TMP/train.log"
 
 # a run far longer than the test: it is stopped by the truncation
-"$MOESPEC" train --headless --data "$set_dir" --arch simple,hybrid --max-steps 1000000 \
+"$MOESPEC" train --headless --data "$set_dir" --val-data "$TEST_TMP/val" --arch simple,hybrid --max-steps 1000000 \
     --eval-every 20 --batch 64 --window 8 --threads 1 --sim-tokens 0 \
     --checkpoint-dir "$ck" >"$log" 2>&1 &
 pid=$!
@@ -56,14 +61,14 @@ fi
 
 cp "$TEST_TMP/shard-0001.keep" "$set_dir/shard-0001.bin"
 for r in simple hybrid; do
-    run_cmd "$MOESPEC" eval "$ck/$r.ckpt" --data "$set_dir"
+    run_cmd "$MOESPEC" eval "$ck/$r.ckpt" --data "$set_dir" --val-data "$TEST_TMP/val"
     expect_rc 0 "$r.ckpt loads and evaluates on the restored set"
 done
 
 # the dashboard: the screen says it, q leaves with 3, the checkpoint is there
 s=dash
 dck="$TEST_TMP/dash-ck"
-tmux_start $s 100 30 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --arch simple \
+tmux_start $s 100 30 LC_ALL=C.UTF-8 -- "$MOESPEC" train --data "$set_dir" --val-data "$TEST_TMP/val" --arch simple \
     --max-steps 1000000 --eval-every 20 --batch 64 --threads 1 --sim-tokens 0 \
     --checkpoint-dir "$dck"
 expect_screen $s ' RUNNING ' "dashboard: running"
