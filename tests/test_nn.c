@@ -9,12 +9,14 @@
 #include "test_nn.h"
 
 #include <cblas.h>
+#include <unistd.h>
 
 #include "nn/activation.h"
 #include "nn/adamw.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/loss.h"
+#include "nn/pool.h"
 #include "util/rng.h"
 
 static float *rand_buf(size_t n, Rng *r)
@@ -265,6 +267,56 @@ static void test_schedule(void **state)
             assert_true(schedule_lr(lr, s, 1000, 100) <= schedule_lr(lr, s - 1, 1000, 100));
 }
 
+typedef struct PoolSum {
+    const int *v;
+    long long part[POOL_MAX_THREADS];
+    int slices_seen[POOL_MAX_THREADS];
+} PoolSum;
+
+static void pool_sum_slice(void *ctx, int slice, size_t b, size_t e)
+{
+    PoolSum *p = ctx;
+    long long s = 0;
+    for (size_t i = b; i < e; i++)
+        s += p->v[i];
+    p->part[slice] = s;
+    p->slices_seen[slice]++;
+}
+
+/* Ensure that the compute pool runs every slice of every job once, with
+ * slices fixed by n and the thread count, including a job started right
+ * after the workers are made (a worker that woke late once missed it, and
+ * its caller waited forever: alarm turns such a hang into a failure). */
+static void test_pool(void **state)
+{
+    (void)state;
+    enum { N = 100003 };
+    int *v = malloc(N * sizeof *v);
+    long long want = 0;
+    for (int i = 0; i < N; i++)
+        want += v[i] = i % 97 - 40;
+    alarm(60);
+    for (int round = 0; round < 300; round++) {
+        int threads = 1 + round % 4;
+        pool_set_threads(threads);
+        assert_int_equal(pool_threads(), threads);
+        PoolSum p;
+        memset(&p, 0, sizeof p);
+        p.v = v;
+        pool_for(N, 1000, 16, pool_sum_slice, &p);
+        long long got = 0;
+        for (int s = 0; s < POOL_MAX_THREADS; s++) {
+            got += p.part[s];
+            assert_true(p.slices_seen[s] <= 1);
+            assert_int_equal(p.slices_seen[s], s < threads);
+        }
+        assert_true(got == want);
+    }
+    alarm(0);
+    pool_set_threads(1);
+    free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_adamw_steps),
         cmocka_unit_test(test_clip_grad_norm),
         cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_pool),
     };
     return cmocka_run_group_tests_name("nn", tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@ static pthread_t workers[POOL_MAX_THREADS];
 static atomic_int n_workers;
 static int stopping;
 static uint64_t generation;       /* jobs started */
+static uint64_t start_generation; /* generation when the workers were made */
 static struct {
     PoolFn fn;
     void *ctx;
@@ -39,7 +40,9 @@ static void *worker_main(void *arg)
     int me = (int)(intptr_t)arg; /* slice number 1 .. n_workers */
     in_job = 1;
     pthread_mutex_lock(&lock);
-    uint64_t seen = generation;
+    /* not `generation`: the first job may have started before this thread
+     * got the lock, and it must not be missed (its caller waits for us) */
+    uint64_t seen = start_generation;
     for (;;) {
         while (generation == seen && !stopping)
             pthread_cond_wait(&wake, &lock);
@@ -81,6 +84,9 @@ void pool_set_threads(int n)
     pthread_mutex_lock(&job_owner);
     if (n - 1 != n_workers) {
         stop_workers();
+        pthread_mutex_lock(&lock);
+        start_generation = generation; /* no job runs: job_owner is held */
+        pthread_mutex_unlock(&lock);
         for (int i = 0; i < n - 1; i++) {
             if (pthread_create(&workers[i], NULL, worker_main, (void *)(intptr_t)(i + 1)))
                 break; /* fewer threads than asked: pool_threads says so */
