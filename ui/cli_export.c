@@ -46,15 +46,24 @@ static int export_dir_writable(const char *dir)
     return 0;
 }
 
-int cli_export_dir_usable(const char *dir)
+/* dir opened for a look; NULL with *absent set when it does not exist
+ * (the caller checks the parent), or NULL after saying why it is unusable
+ * (a file in its place, no permission). */
+static DIR *export_dir_open(const char *dir, int *absent)
 {
     DIR *d = opendir(dir);
-    if (!d && errno == ENOENT)
-        return export_parent_usable(dir);
-    if (!d) {
+    *absent = !d && errno == ENOENT;
+    if (!d && !*absent)
         fprintf(stderr, "moespec: %s: export directory: %s\n", dir, strerror(errno));
-        return 0;
-    }
+    return d;
+}
+
+int cli_export_dir_usable(const char *dir)
+{
+    int absent;
+    DIR *d = export_dir_open(dir, &absent);
+    if (!d)
+        return absent && export_parent_usable(dir);
     struct dirent *ent;
     int empty = 1;
     while (empty && (ent = readdir(d)))
@@ -69,13 +78,10 @@ int cli_export_dir_usable(const char *dir)
 
 int cli_export_parent_usable(const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d && errno == ENOENT)
-        return export_parent_usable(dir);
-    if (!d) {
-        fprintf(stderr, "moespec: %s: export directory: %s\n", dir, strerror(errno));
-        return 0;
-    }
+    int absent;
+    DIR *d = export_dir_open(dir, &absent);
+    if (!d)
+        return absent && export_parent_usable(dir);
     closedir(d);
     return export_dir_writable(dir);
 }

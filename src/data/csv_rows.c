@@ -51,6 +51,16 @@ static const char *column_name(const CsvColumn *c, char buf[16])
     return buf;
 }
 
+/* Where the current cell is, for messages: its column's name, or "column
+ * N" in the header and past the header's columns. */
+static const char *cell_where(const Parse *p, char buf[32])
+{
+    if (p->header_done && p->col < p->n_cols)
+        return column_name(&p->cols[p->col], buf);
+    snprintf(buf, 32, "column %d", p->col + 1);
+    return buf;
+}
+
 /* A cell as it may be quoted in a message: at most 40 printable chars. */
 static const char *cell_text(char *buf, size_t cap, const char *s, size_t len)
 {
@@ -355,12 +365,8 @@ static void cb_cell(void *s, size_t len, void *data)
         return;
     if (len > CSV_MAX_CELL) { /* the buffer's cap lets a few bytes more through */
         char where[32];
-        if (p->header_done && p->col < p->n_cols)
-            column_name(&p->cols[p->col], where);
-        else
-            snprintf(where, sizeof where, "column %d", p->col + 1);
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: a cell longer than %d bytes (the limit)",
-                        p->name, p->rec_line, where, CSV_MAX_CELL);
+                        p->name, p->rec_line, cell_where(p, where), CSV_MAX_CELL);
         return;
     }
     if (!p->header_done) {
@@ -450,10 +456,7 @@ static void *cell_realloc(void *q, size_t n)
 static void parse_error(Parse *p, struct csv_parser *cp)
 {
     char where[32];
-    if (p->header_done && p->col < p->n_cols)
-        column_name(&p->cols[p->col], where);
-    else
-        snprintf(where, sizeof where, "column %d", p->col + 1);
+    cell_where(p, where);
     if (csv_error(cp) == CSV_ENOMEM && csv_get_buffer_size(cp) >= CSV_MAX_CELL)
         p->rc = err_set(p->e, ERR_INPUT, "%s:%ld:%s: a cell longer than %d bytes (the limit)",
                         p->name, p->line, where, CSV_MAX_CELL);

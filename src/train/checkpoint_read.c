@@ -464,8 +464,9 @@ int checkpoint_check_same_run(const Checkpoint *ck, const char *path, const Run 
         return err_set(e, ERR_USAGE, "%s: holds a run validated on another set (%s)", path,
                        ck->cfg.val_data[0] ? ck->cfg.val_data : "a split of its --data");
     const TrainConfig *k = &ck->cfg;
+    const char *setting = train_config_differs(c, k);
     const char *differs = r->arch != ck->arch                    ? "the architecture"
-                          : train_config_differs(c, k)            ? train_config_differs(c, k)
+                          : setting                               ? setting
                           : k->lr[ck->arch] != c->lr[r->arch]     ? "--lr"
                           : r->mcfg.W != ck->mcfg.W               ? "--width"
                           : r->mcfg.rank != ck->mcfg.rank         ? "--rank"
