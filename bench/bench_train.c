@@ -11,6 +11,7 @@
  *                    [--arch simple|linear] [--rank R] [--no-layer-id]
  */
 #include <cblas.h>
+#include "nn/blas.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
     int warmup = arg_int(argc, argv, "--warmup", 3);
     int threads = arg_int(argc, argv, "--threads", 0);
     if (threads > 0)
-        openblas_set_num_threads(threads);
+        blas_set_threads(threads);
     Arch arch;
     Err e;
     if (arch_parse(arg_str(argc, argv, "--arch", "simple"), &arch, &e)) {
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
            "steps in %.3f s, loss %.4f; OpenBLAS core %s, %d threads)\n",
            arch_name(arch), mc.use_layer_id ? "" : " (no layer id)",
            (double)steps * B / secs, D, mc.W, E, L, mc.rank, model_param_count(m), B, steps, secs,
-           loss, openblas_get_corename(), openblas_get_num_threads());
+           loss, blas_core(), blas_threads());
     model_free(m);
     free(x);
     free(layer);
