@@ -15,6 +15,7 @@
 #include "nn/attention.h"
 #include "nn/bce.h"
 #include "nn/init.h"
+#include "nn/pool.h"
 #include "util/rng.h"
 #include "nn/transformer.h"
 
@@ -80,8 +81,10 @@ static void attention_vs_naive(size_t nwin, size_t T, size_t C, size_t H)
     float *dqkv = rand_buf(B * 3 * C, -1, 1, &r), *dqkv_n = copy_buf(dqkv, B * 3 * C);
     float *out = malloc(B * C * sizeof *out), *out_n = malloc(B * C * sizeof *out);
     float *att = malloc(NA * sizeof *att), *att_n = malloc(NA * sizeof *att);
-    float *scratch = malloc(T * T * sizeof *scratch);
-    assert_true(out && out_n && att && att_n && scratch);
+    float *scratch = malloc(ATTENTION_SCRATCH_SLICES * T * T * sizeof *scratch);
+    float *dqkv_2 = copy_buf(dqkv, B * 3 * C), *out_2 = malloc(B * C * sizeof *out_2),
+          *att_2 = malloc(NA * sizeof *att_2);
+    assert_true(out && out_n && att && att_n && scratch && out_2 && att_2);
     double atol = 2e-6 * (double)(T + C / H) + 1e-6;
 
     attention_forward(out, att, qkv, nwin, T, C, H);
@@ -91,8 +94,16 @@ static void attention_vs_naive(size_t nwin, size_t T, size_t C, size_t H)
     attention_backward(dqkv, scratch, dout, qkv, att, nwin, T, C, H);
     attention_backward_naive(dqkv_n, dout, qkv, att_n, nwin, T, C, H);
     assert_close(dqkv, dqkv_n, B * 3 * C, atol, 1e-5);
+    /* Windows split over two threads: the same bytes. */
+    pool_set_threads(2);
+    attention_forward(out_2, att_2, qkv, nwin, T, C, H);
+    attention_backward(dqkv_2, scratch, dout, qkv, att_2, nwin, T, C, H);
+    pool_set_threads(1);
+    assert_memory_equal(out, out_2, B * C * sizeof *out);
+    assert_memory_equal(att, att_2, NA * sizeof *att);
+    assert_memory_equal(dqkv, dqkv_2, B * 3 * C * sizeof *dqkv);
     free(qkv), free(dout), free(dqkv), free(dqkv_n), free(out), free(out_n);
-    free(att), free(att_n), free(scratch);
+    free(att), free(att_n), free(scratch), free(dqkv_2), free(out_2), free(att_2);
 }
 
 /* Ensure that the cblas attention matches the naive oracle, forward
@@ -107,6 +118,7 @@ static void test_attention_blas_vs_naive(void **state)
     attention_vs_naive(3, 5, 12, 4);
     attention_vs_naive(2, 13, 7, 7);
     attention_vs_naive(4, 32, 64, 4);
+    attention_vs_naive(160, 16, 32, 4); /* enough windows for the pool to split both */
 }
 
 /* ---- attention: finite differences ---- */
@@ -135,7 +147,7 @@ static void test_fd_attention(void **state)
     c.g = rand_buf(B * c.C, -1, 1, &r);
     c.out = malloc(B * c.C * sizeof *c.out);
     c.att = malloc(c.nwin * c.H * c.T * c.T * sizeof *c.att);
-    float *dqkv = calloc(B * 3 * c.C, sizeof *dqkv), scratch[16];
+    float *dqkv = calloc(B * 3 * c.C, sizeof *dqkv), scratch[ATTENTION_SCRATCH_SLICES * 16];
     assert_true(c.out && c.att && dqkv);
     attn_obj(&c);
     attention_backward(dqkv, scratch, c.g, c.qkv, c.att, c.nwin, c.T, c.C, c.H);
@@ -195,7 +207,7 @@ static void test_attention_extreme_scores(void **state)
     /* q = k = ±100 per row: scores up to 1e4/sqrt(2) */
     float qkv[3 * 6] = {100, 100, 100, 100, 1, 2, -100, 100, -100, 100, 3, 4,
                         100, -100, 100, -100, 5, 6};
-    float out[6], att[9], dout[6] = {1, 1, 1, 1, 1, 1}, dqkv[18] = {0}, scratch[9];
+    float out[6], att[9], dout[6] = {1, 1, 1, 1, 1, 1}, dqkv[18] = {0}, scratch[ATTENTION_SCRATCH_SLICES * 9];
     attention_forward(out, att, qkv, 1, T, C, H);
     attention_backward(dqkv, scratch, dout, qkv, att, 1, T, C, H);
     for (size_t i = 0; i < 6; i++)

@@ -169,6 +169,116 @@ static void test_dropout_mask(void **state)
     free(in), free(out), free(mask), free(mask2);
 }
 
+/* Ensure that dropout's decisions look independent: pairs of neighbours
+ * are both dropped at about p², two keys give different masks, and the
+ * masks do not depend on the thread count. */
+static void test_dropout_independence(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    float *in = malloc(N * sizeof *in), *out = malloc(N * sizeof *out),
+          *m1 = malloc(N * sizeof *m1), *m2 = malloc(N * sizeof *m2);
+    assert_true(in && out && m1 && m2);
+    for (size_t i = 0; i < N; i++)
+        in[i] = 1.0f;
+    Rng r, saved;
+    rng_seed(&r, 9);
+    saved = r;
+    pool_set_threads(1);
+    dropout_forward(out, m1, in, N, 0.5f, &r);
+    size_t both = 0, differ = 0;
+    for (size_t i = 0; i + 1 < N; i++)
+        both += m1[i] == 0.0f && m1[i + 1] == 0.0f;
+    /* p² = 0.25 of 199999 pairs: the binomial's sd is about 194 */
+    assert_true(both > 49000 && both < 51000);
+    dropout_forward(out, m2, in, N, 0.5f, &r); /* the next key */
+    for (size_t i = 0; i < N; i++)
+        differ += m1[i] != m2[i];
+    assert_true(differ > 99000 && differ < 101000);
+    pool_set_threads(2);
+    dropout_forward(out, m2, in, N, 0.5f, &saved);
+    pool_set_threads(1);
+    assert_memory_equal(m1, m2, N * sizeof *m1);
+    free(in), free(out), free(m1), free(m2);
+}
+
+/* One run of the tail, fused or as three layers, forward and backward. */
+typedef struct TailRun {
+    float *out, *gmask, *mean, *rstd, *din, *dgamma, *dbeta, *dnorm;
+} TailRun;
+
+static void tail_layers(TailRun *t, const float *in, const float *gamma, const float *beta,
+                        const float *dout, size_t B, size_t C, float p, Rng *r)
+{
+    size_t n = B * C;
+    float *norm = calloc(n, sizeof *norm), *relu = calloc(n, sizeof *relu),
+          *drelu = calloc(n, sizeof *drelu), *mask = calloc(n, sizeof *mask);
+    assert_true(norm && relu && drelu && mask);
+    layernorm_forward(norm, t->mean, t->rstd, in, gamma, beta, B, C);
+    relu_forward(relu, norm, n);
+    dropout_forward(t->out, mask, relu, n, p, r);
+    dropout_backward(drelu, dout, mask, n);
+    relu_backward(t->dnorm, drelu, relu, n);
+    layernorm_backward(t->din, t->dgamma, t->dbeta, t->dnorm, in, t->mean, t->rstd, gamma, B,
+                       C);
+    free(norm), free(relu), free(drelu), free(mask);
+}
+
+static void tail_alloc(TailRun *t, size_t B, size_t C)
+{
+    float **f[] = {&t->out, &t->gmask, &t->din, &t->dnorm};
+    for (size_t i = 0; i < 4; i++)
+        assert_non_null(*f[i] = calloc(B * C, sizeof(float)));
+    assert_non_null(t->mean = calloc(B, sizeof(float)));
+    assert_non_null(t->rstd = calloc(B, sizeof(float)));
+    assert_non_null(t->dgamma = calloc(C, sizeof(float)));
+    assert_non_null(t->dbeta = calloc(C, sizeof(float)));
+}
+
+static void tail_free(TailRun *t)
+{
+    free(t->out), free(t->gmask), free(t->din), free(t->dnorm);
+    free(t->mean), free(t->rstd), free(t->dgamma), free(t->dbeta);
+}
+
+/* Ensure that the fused LayerNorm → ReLU → dropout gives the three layers'
+ * numbers bit for bit (outputs, statistics, every gradient), in training
+ * (p = 0.1) and evaluation (p = 0), on 1 and 2 threads. */
+static void test_fused_tail_equals_layers(void **state)
+{
+    (void)state;
+    enum { B = 600, C = 96 };
+    Rng r;
+    rng_seed(&r, 21);
+    float *in = rand_buf(B * C, &r), *gamma = rand_buf(C, &r), *beta = rand_buf(C, &r),
+          *dout = rand_buf(B * C, &r);
+    for (int threads = 1; threads <= 2; threads++)
+        for (int train = 0; train <= 1; train++) {
+            float p = train ? 0.1f : 0.0f;
+            TailRun a, b;
+            tail_alloc(&a, B, C), tail_alloc(&b, B, C);
+            Rng ra, rb;
+            rng_seed(&ra, 5), rng_seed(&rb, 5);
+            pool_set_threads(threads);
+            tail_layers(&a, in, gamma, beta, dout, B, C, p, &ra);
+            layernorm_relu_dropout_forward(b.out, b.gmask, b.mean, b.rstd, in, gamma, beta, B, C,
+                                           p, &rb);
+            layernorm_relu_dropout_backward(b.din, b.dgamma, b.dbeta, b.dnorm, dout, b.gmask, in,
+                                            b.mean, b.rstd, gamma, B, C);
+            pool_set_threads(1);
+            assert_memory_equal(&ra, &rb, sizeof ra);
+            assert_memory_equal(a.out, b.out, B * C * sizeof(float));
+            assert_memory_equal(a.mean, b.mean, B * sizeof(float));
+            assert_memory_equal(a.rstd, b.rstd, B * sizeof(float));
+            assert_memory_equal(a.dnorm, b.dnorm, B * C * sizeof(float));
+            assert_memory_equal(a.din, b.din, B * C * sizeof(float));
+            assert_memory_equal(a.dgamma, b.dgamma, C * sizeof(float));
+            assert_memory_equal(a.dbeta, b.dbeta, C * sizeof(float));
+            tail_free(&a), tail_free(&b);
+        }
+    free(in), free(gamma), free(beta), free(dout);
+}
+
 /* Ensure that ReLU zeroes negatives, keeps positives and passes NaN on (a
  * NaN must reach the loss and halt the run, not turn into a zero). */
 static void test_relu_values(void **state)
@@ -323,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_linear_blas_vs_naive),
         cmocka_unit_test(test_fd_linear),
         cmocka_unit_test(test_fd_layernorm),
+        cmocka_unit_test(test_fd_layernorm_relu_dropout),
         cmocka_unit_test(test_fd_relu),
         cmocka_unit_test(test_fd_dropout),
         cmocka_unit_test(test_fd_embedding),
@@ -331,6 +442,8 @@ int main(void)
         cmocka_unit_test(test_loss_extreme_logits),
         cmocka_unit_test(test_loss_uniform_values),
         cmocka_unit_test(test_dropout_mask),
+        cmocka_unit_test(test_dropout_independence),
+        cmocka_unit_test(test_fused_tail_equals_layers),
         cmocka_unit_test(test_relu_values),
         cmocka_unit_test(test_layernorm_values),
         cmocka_unit_test(test_adamw_steps),

@@ -8,6 +8,7 @@
 
 void test_fd_linear(void **state);
 void test_fd_layernorm(void **state);
+void test_fd_layernorm_relu_dropout(void **state);
 void test_fd_relu(void **state);
 void test_fd_dropout(void **state);
 void test_fd_embedding(void **state);

@@ -133,6 +133,48 @@ void test_fd_layernorm(void **state)
     fd_check(c.beta, dbeta, 7, ln_obj, &c, 1e-2, 2e-5, 2e-4, "layernorm dbeta");
 }
 
+/* ---- the fused LayerNorm → ReLU → dropout tail ---- */
+typedef struct {
+    float in[3 * 7], gamma[7], beta[7], out[3 * 7], g[3 * 7], gmask[3 * 7], mean[3], rstd[3];
+    Rng start; /* restored before every forward: the same mask each time */
+} TailCase;
+
+static double tail_obj(void *ctx)
+{
+    TailCase *c = ctx;
+    Rng r = c->start;
+    layernorm_relu_dropout_forward(c->out, c->gmask, c->mean, c->rstd, c->in, c->gamma,
+                                   c->beta, 3, 7, 0.3f, &r);
+    return dot_d(c->out, c->g, 21);
+}
+
+/* Ensure that the fused tail's din, dgamma and dbeta match finite
+ * differences for a fixed dropout key, with some elements dropped, some
+ * cut by the ReLU and some passed. */
+void test_fd_layernorm_relu_dropout(void **state)
+{
+    (void)state;
+    TailCase c;
+    Rng r;
+    rng_seed(&r, 15);
+    fill_uniform(c.in, 21, -1, 1, &r);
+    fill_uniform(c.gamma, 7, 0.5f, 1.5f, &r);
+    fill_uniform(c.beta, 7, -0.2f, 0.2f, &r);
+    fill_uniform(c.g, 21, -1, 1, &r);
+    rng_seed(&c.start, 98);
+    float din[21] = {0}, dgamma[7] = {0}, dbeta[7] = {0}, dnorm[21];
+    tail_obj(&c);
+    size_t zero = 0;
+    for (size_t i = 0; i < 21; i++)
+        zero += c.gmask[i] == 0.0f;
+    assert_true(zero > 0 && zero < 21);
+    layernorm_relu_dropout_backward(din, dgamma, dbeta, dnorm, c.g, c.gmask, c.in, c.mean,
+                                    c.rstd, c.gamma, 3, 7);
+    fd_check(c.in, din, 21, tail_obj, &c, 1e-3, 2e-4, 2e-3, "tail din");
+    fd_check(c.gamma, dgamma, 7, tail_obj, &c, 1e-2, 2e-5, 2e-4, "tail dgamma");
+    fd_check(c.beta, dbeta, 7, tail_obj, &c, 1e-2, 2e-5, 2e-4, "tail dbeta");
+}
+
 /* ---- relu ---- */
 typedef struct {
     float in[24], out[24], g[24];

@@ -13,7 +13,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "nn/activation.h"
 #include "nn/embedding.h"
 #include "nn/init.h"
 #include "nn/layernorm.h"
@@ -38,17 +37,14 @@ typedef struct SimpleParams {
 typedef struct SimpleActs {
     float *h1;                       /* [B][W] first Linear (+ layer embedding) */
     float *lin[SIMPLE_BLOCKS];       /* [B][W] block Linear output */
-    float *norm[SIMPLE_BLOCKS];      /* [B][W] LayerNorm output */
-    float *mean[SIMPLE_BLOCKS];      /* [B] */
+    float *mean[SIMPLE_BLOCKS];      /* [B] LayerNorm statistics */
     float *rstd[SIMPLE_BLOCKS];      /* [B] */
-    float *relu[SIMPLE_BLOCKS];      /* [B][W] */
-    float *mask[SIMPLE_BLOCKS];      /* [B][W] dropout mask (0 or 1/(1-p)) */
+    float *gmask[SIMPLE_BLOCKS];     /* [B][W] ReLU + dropout gradient factor */
     float *drop[SIMPLE_BLOCKS];      /* [B][W] block output */
     float *logits;                   /* [B][E] the scores */
     float *probs;                    /* [B][E] softmax, saved for backward */
-    /* gradients of the above (same shapes) */
-    float *dh1, *dlin[SIMPLE_BLOCKS], *dnorm[SIMPLE_BLOCKS], *drelu[SIMPLE_BLOCKS],
-        *ddrop[SIMPLE_BLOCKS], *dlogits;
+    /* gradients of the above (same shapes); dnorm: the LayerNorm output's */
+    float *dh1, *dlin[SIMPLE_BLOCKS], *dnorm[SIMPLE_BLOCKS], *ddrop[SIMPLE_BLOCKS], *dlogits;
 } SimpleActs;
 
 static size_t simple_layout_params(SimpleParams *p, float *base, const ModelConfig *c)
@@ -76,11 +72,9 @@ static size_t simple_layout_acts(SimpleActs *a, float *base, const ModelConfig *
     a->h1 = slice_take(&cur, BW);
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
         a->lin[i] = slice_take(&cur, BW);
-        a->norm[i] = slice_take(&cur, BW);
         a->mean[i] = slice_take(&cur, B);
         a->rstd[i] = slice_take(&cur, B);
-        a->relu[i] = slice_take(&cur, BW);
-        a->mask[i] = slice_take(&cur, BW);
+        a->gmask[i] = slice_take(&cur, BW);
         a->drop[i] = slice_take(&cur, BW);
     }
     a->logits = slice_take(&cur, BE);
@@ -89,7 +83,6 @@ static size_t simple_layout_acts(SimpleActs *a, float *base, const ModelConfig *
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
         a->dlin[i] = slice_take(&cur, BW);
         a->dnorm[i] = slice_take(&cur, BW);
-        a->drelu[i] = slice_take(&cur, BW);
         a->ddrop[i] = slice_take(&cur, BW);
     }
     a->dlogits = slice_take(&cur, BE);
@@ -108,7 +101,7 @@ static size_t simple_param_count(const ModelConfig *c)
 static size_t simple_act_count(const ModelConfig *c, size_t B)
 {
     size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
-    return BW + SIMPLE_BLOCKS * (5 * BW + 2 * B) + 2 * BE + BW + SIMPLE_BLOCKS * 4 * BW + BE;
+    return BW + SIMPLE_BLOCKS * (3 * BW + 2 * B) + 2 * BE + BW + SIMPLE_BLOCKS * 3 * BW + BE;
 }
 
 /* SPEC 5's pinned initialisation: Xavier-uniform weights, zero biases,
@@ -150,11 +143,11 @@ static double simple_forward(Model *m, const Batch *bt, const int32_t *targets, 
     const float *x = a.h1;
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
         linear_forward(a.lin[i], x, p.w[i], p.b[i], n, W, W);
-        layernorm_forward(a.norm[i], a.mean[i], a.rstd[i], a.lin[i], p.gamma[i], p.beta[i], n, W);
-        relu_forward(a.relu[i], a.norm[i], n * W);
-        /* Evaluation is dropout with p = 0: mask 1, no draws from m->rng. */
-        dropout_forward(a.drop[i], a.mask[i], a.relu[i], n * W, training ? c->dropout : 0.0f,
-                        &m->rng);
+        /* LayerNorm, ReLU, dropout in one pass. Evaluation is dropout with
+         * p = 0: no draws from m->rng. */
+        layernorm_relu_dropout_forward(a.drop[i], a.gmask[i], a.mean[i], a.rstd[i], a.lin[i],
+                                       p.gamma[i], p.beta[i], n, W,
+                                       training ? c->dropout : 0.0f, &m->rng);
         x = a.drop[i];
     }
     linear_forward(a.logits, x, p.wo, p.bo, n, W, E);
@@ -179,8 +172,6 @@ static void simple_backward(Model *m)
     memset(a.dlogits, 0, n * E * sizeof *a.dlogits);
     for (int i = 0; i < SIMPLE_BLOCKS; i++) {
         memset(a.dlin[i], 0, n * W * sizeof(float));
-        memset(a.dnorm[i], 0, n * W * sizeof(float));
-        memset(a.drelu[i], 0, n * W * sizeof(float));
         memset(a.ddrop[i], 0, n * W * sizeof(float));
     }
 
@@ -188,10 +179,9 @@ static void simple_backward(Model *m)
     linear_backward(a.ddrop[SIMPLE_BLOCKS - 1], g.wo, g.bo, a.dlogits, a.drop[SIMPLE_BLOCKS - 1],
                     p.wo, n, W, E);
     for (int i = SIMPLE_BLOCKS - 1; i >= 0; i--) {
-        dropout_backward(a.drelu[i], a.ddrop[i], a.mask[i], n * W);
-        relu_backward(a.dnorm[i], a.drelu[i], a.relu[i], n * W);
-        layernorm_backward(a.dlin[i], g.gamma[i], g.beta[i], a.dnorm[i], a.lin[i], a.mean[i],
-                           a.rstd[i], p.gamma[i], n, W);
+        layernorm_relu_dropout_backward(a.dlin[i], g.gamma[i], g.beta[i], a.dnorm[i], a.ddrop[i],
+                                        a.gmask[i], a.lin[i], a.mean[i], a.rstd[i], p.gamma[i],
+                                        n, W);
         float *din = i > 0 ? a.ddrop[i - 1] : a.dh1;
         const float *in = i > 0 ? a.drop[i - 1] : a.h1;
         linear_backward(din, g.w[i], g.b[i], a.dlin[i], in, p.w[i], n, W, W);

@@ -1,16 +1,25 @@
 /* activation.c: ReLU and seeded dropout; see activation.h. */
 #include "nn/activation.h"
 
+#include <assert.h>
+
+#include "nn/pool.h"
+#include "nn/simd.h"
+
+/* Elements per slice of a split loop: below this, waking a worker costs
+ * more than the loop. */
+#define ELEMENT_GRAIN 32768
+
 /* Written so that NaN passes through (as in PyTorch): a NaN must reach the
  * loss and halt the run, not vanish into a zero. Two loops, in place and
  * between distinct buffers, so each is free of aliasing and vectorises. */
-static void relu_in_place(float *x, size_t n)
+NN_HOT static void relu_in_place(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
-static void relu_copy(float *restrict out, const float *restrict in, size_t n)
+NN_HOT static void relu_copy(float *restrict out, const float *restrict in, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = in[i] < 0.0f ? 0.0f : in[i];
@@ -24,7 +33,7 @@ void relu_forward(float *out, const float *in, size_t n)
         relu_copy(out, in, n);
 }
 
-void relu_backward(float *restrict din, const float *restrict dout, const float *restrict out,
+NN_HOT void relu_backward(float *restrict din, const float *restrict dout, const float *restrict out,
                    size_t n)
 {
     /* Both loads unconditional, then a select: the compiler vectorises it
@@ -36,8 +45,31 @@ void relu_backward(float *restrict din, const float *restrict dout, const float 
     }
 }
 
+typedef struct DropJob {
+    float *out, *mask;
+    const float *in;
+    uint64_t key;
+    float p, scale;
+} DropJob;
+
+NN_HOT static void dropout_slice(void *ctx, int slice, size_t i0, size_t i1)
+{
+    const DropJob *j = ctx;
+    (void)slice;
+    float *out = j->out, *restrict mask = j->mask;
+    const float *in = j->in;
+    const uint64_t key = j->key;
+    const float p = j->p, scale = j->scale;
+    for (size_t i = i0; i < i1; i++) {
+        float keep = dropout_u24(key, (uint32_t)i) >= p ? scale : 0.0f;
+        mask[i] = keep;
+        out[i] = in[i] * keep;
+    }
+}
+
 void dropout_forward(float *out, float *mask, const float *in, size_t n, float p, Rng *rng)
 {
+    assert(n <= DROPOUT_MAX_N);
     if (p <= 0.0f) {
         for (size_t i = 0; i < n; i++) {
             mask[i] = 1.0f;
@@ -45,14 +77,13 @@ void dropout_forward(float *out, float *mask, const float *in, size_t n, float p
         }
         return;
     }
-    float scale = (float)(1.0 / (1.0 - (double)p));
-    for (size_t i = 0; i < n; i++) {
-        mask[i] = rng_uniform_f(rng) >= p ? scale : 0.0f;
-        out[i] = in[i] * mask[i];
-    }
+    DropJob j = {.out = out, .mask = mask, .in = in, .key = rng_next(rng), .p = p,
+                 .scale = (float)(1.0 / (1.0 - (double)p))};
+    pool_for(n, ELEMENT_GRAIN, 16, dropout_slice, &j);
 }
 
-void dropout_backward(float *din, const float *dout, const float *mask, size_t n)
+NN_HOT void dropout_backward(float *restrict din, const float *restrict dout,
+                             const float *restrict mask, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         din[i] += dout[i] * mask[i];

@@ -81,29 +81,48 @@ static void softmax_backward_block(float *dp, const float *p, size_t T)
     }
 }
 
+typedef struct AttnBackJob {
+    float *dqkv, *scratch;
+    const float *dout, *qkv, *att;
+    size_t T, C, H;
+} AttnBackJob;
+
+/* Windows [w0, w1), every head: a window writes only its own rows of dqkv,
+ * and slice s works in its own T×T of scratch, so slices never share a
+ * byte. */
+static void backward_windows(void *ctx, int slice, size_t w0, size_t w1)
+{
+    const AttnBackJob *j = ctx;
+    const size_t T = j->T, C = j->C, H = j->H, hd = C / H, C3 = 3 * C;
+    float scale = (float)(1.0 / sqrt((double)hd));
+    float *dp = j->scratch + (size_t)slice * T * T;
+    for (size_t w = w0; w < w1; w++)
+        for (size_t h = 0; h < H; h++) {
+            const float *q = j->qkv + w * T * C3 + h * hd, *k = q + C, *v = q + 2 * C;
+            float *dq = j->dqkv + w * T * C3 + h * hd, *dk = dq + C, *dv = dq + 2 * C;
+            const float *p = j->att + (w * H + h) * T * T;
+            const float *dy = j->dout + w * T * C + h * hd;
+            /* dP = dY·Vᵀ; dV += Pᵀ·dY */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)hd, 1.0f,
+                        dy, (int)C, v, (int)C3, 0.0f, dp, (int)T);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)hd, (int)T, 1.0f,
+                        p, (int)T, dy, (int)C, 1.0f, dv, (int)C3);
+            softmax_backward_block(dp, p, T);
+            /* dQ += scale·dS·K; dK += scale·dSᵀ·Q */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)hd, (int)T, scale,
+                        dp, (int)T, k, (int)C3, 1.0f, dq, (int)C3);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)hd, (int)T, scale,
+                        dp, (int)T, q, (int)C3, 1.0f, dk, (int)C3);
+        }
+}
+
 void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                         const float *att, size_t nwin, size_t T, size_t C, size_t H)
 {
-    size_t hd = C / H, C3 = 3 * C;
-    float scale = (float)(1.0 / sqrt((double)hd));
-    for (size_t w = 0; w < nwin; w++)
-        for (size_t h = 0; h < H; h++) {
-            const float *q = qkv + w * T * C3 + h * hd, *k = q + C, *v = q + 2 * C;
-            float *dq = dqkv + w * T * C3 + h * hd, *dk = dq + C, *dv = dq + 2 * C;
-            const float *p = att + (w * H + h) * T * T;
-            const float *dy = dout + w * T * C + h * hd;
-            /* dP = dY·Vᵀ; dV += Pᵀ·dY */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)hd, 1.0f,
-                        dy, (int)C, v, (int)C3, 0.0f, scratch, (int)T);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)hd, (int)T, 1.0f,
-                        p, (int)T, dy, (int)C, 1.0f, dv, (int)C3);
-            softmax_backward_block(scratch, p, T);
-            /* dQ += scale·dS·K; dK += scale·dSᵀ·Q */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)hd, (int)T, scale,
-                        scratch, (int)T, k, (int)C3, 1.0f, dq, (int)C3);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)T, (int)hd, (int)T, scale,
-                        scratch, (int)T, q, (int)C3, 1.0f, dk, (int)C3);
-        }
+    AttnBackJob j = {dqkv, scratch, dout, qkv, att, T, C, H};
+    size_t per_window = 4 * T * T * C; /* multiply-adds of a window's four products */
+    size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);
+    pool_for(nwin, grain ? grain : 1, 1, backward_windows, &j);
 }
 
 /* Scaled score of query row t against key row j (window w, head h), in

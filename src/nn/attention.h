@@ -24,13 +24,17 @@
 
 #include <stddef.h>
 
+#include "nn/pool.h"
+
 /* out[nwin·T][C] = per window and head softmax(mask(Q·Kᵀ/sqrt(C/H)))·V;
  * att[nwin][H][T][T] = the weights. */
 void attention_forward(float *out, float *att, const float *qkv, size_t nwin, size_t T,
                        size_t C, size_t H);
 
-/* dqkv[nwin·T][3C] += ∂/∂qkv given dout[nwin·T][C]. scratch[T·T] is
- * workspace (overwritten). */
+/* dqkv[nwin·T][3C] += ∂/∂qkv given dout[nwin·T][C], windows split over
+ * the compute pool. scratch[ATTENTION_SCRATCH_SLICES][T·T] is workspace
+ * (overwritten): one T×T per slice of the pool. */
+#define ATTENTION_SCRATCH_SLICES POOL_MAX_THREADS
 void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                         const float *att, size_t nwin, size_t T, size_t C, size_t H);
 

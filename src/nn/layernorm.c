@@ -6,13 +6,19 @@
  */
 #include "nn/layernorm.h"
 
+#include <assert.h>
 #include <math.h>
 
+#include "nn/activation.h"
 #include "nn/pool.h"
+#include "nn/simd.h"
 
 typedef struct LnJob {
     float *out, *mean, *rstd, *din, *dgamma, *dbeta;
-    const float *in, *gamma, *beta, *dout, *cmean, *crstd;
+    float *gmask, *dnorm;            /* the fused ReLU + dropout tail */
+    const float *in, *gamma, *beta, *dout, *cmean, *crstd, *cgmask;
+    uint64_t key;                    /* dropout key; p = 0: no dropout */
+    float p, scale;
     size_t B, C;
 } LnJob;
 
@@ -23,6 +29,22 @@ static size_t ln_grain(size_t C)
     return g ? g : 1;
 }
 
+/* Mean and 1/std of one row, in double (two passes). */
+static void row_stats(const float *x, size_t C, double *mean, double *rstd)
+{
+    double m = 0.0, var = 0.0;
+    for (size_t i = 0; i < C; i++)
+        m += (double)x[i];
+    m /= (double)C;
+    for (size_t i = 0; i < C; i++) {
+        double d = (double)x[i] - m;
+        var += d * d;
+    }
+    var /= (double)C;
+    *mean = m;
+    *rstd = 1.0 / sqrt(var + LAYERNORM_EPS);
+}
+
 static void forward_rows(void *ctx, int slice, size_t r0, size_t r1)
 {
     const LnJob *j = ctx;
@@ -31,18 +53,52 @@ static void forward_rows(void *ctx, int slice, size_t r0, size_t r1)
     for (size_t r = r0; r < r1; r++) {
         const float *x = j->in + r * C;
         float *y = j->out + r * C;
-        double m = 0.0, var = 0.0;
-        for (size_t i = 0; i < C; i++)
-            m += (double)x[i];
-        m /= (double)C;
-        for (size_t i = 0; i < C; i++) {
-            double d = (double)x[i] - m;
-            var += d * d;
-        }
-        var /= (double)C;
-        double s = 1.0 / sqrt(var + LAYERNORM_EPS);
+        double m, s;
+        row_stats(x, C, &m, &s);
         for (size_t i = 0; i < C; i++)
             y[i] = (float)(((double)x[i] - m) * s) * j->gamma[i] + j->beta[i];
+        j->mean[r] = (float)m;
+        j->rstd[r] = (float)s;
+    }
+}
+
+/* Row r of the fused tail: the LayerNorm value and ReLU (NaN stays NaN),
+ * then dropout at the flat index r·C + i, as dropout_forward would. Three
+ * branch-free loops rather than one with a branch per element: each
+ * vectorises. */
+NN_HOT static void act_row(const LnJob *j, size_t r, double m, double s)
+{
+    const size_t C = j->C;
+    const float *restrict x = j->in + r * C, *restrict gamma = j->gamma,
+                          *restrict beta = j->beta;
+    float *restrict y = j->out + r * C, *restrict gm = j->gmask + r * C;
+    for (size_t i = 0; i < C; i++) {
+        float v = (float)(((double)x[i] - m) * s) * gamma[i] + beta[i];
+        y[i] = v < 0.0f ? 0.0f : v;
+    }
+    if (j->p <= 0.0f) {
+        for (size_t i = 0; i < C; i++)
+            gm[i] = y[i] > 0.0f ? 1.0f : 0.0f;
+        return;
+    }
+    const uint64_t key = j->key;
+    const float p = j->p, scale = j->scale;
+    const uint32_t base = (uint32_t)(r * C);
+    for (size_t i = 0; i < C; i++) {
+        float keep = dropout_u24(key, base + (uint32_t)i) >= p ? scale : 0.0f, v = y[i];
+        gm[i] = v > 0.0f ? keep : 0.0f;
+        y[i] = v * keep;
+    }
+}
+
+static void forward_act_rows(void *ctx, int slice, size_t r0, size_t r1)
+{
+    const LnJob *j = ctx;
+    (void)slice;
+    for (size_t r = r0; r < r1; r++) {
+        double m, s;
+        row_stats(j->in + r * j->C, j->C, &m, &s);
+        act_row(j, r, m, s);
         j->mean[r] = (float)m;
         j->rstd[r] = (float)s;
     }
@@ -56,30 +112,57 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in,
     pool_for(B, ln_grain(C), 1, forward_rows, &j);
 }
 
-/* dx of rows [r0, r1): dx = s · (g − mean(g) − x̂ · mean(g · x̂)), g = γ · dy. */
+/* dx += s · (g − mean(g) − x̂ · mean(g · x̂)), g = γ · dy, for one row. */
+static void row_din(float *dx, const float *x, const float *dy, const float *gamma, double m,
+                    double s, size_t C)
+{
+    double gmean = 0.0, gxmean = 0.0;
+    for (size_t i = 0; i < C; i++) {
+        double xh = ((double)x[i] - m) * s;
+        double g = (double)gamma[i] * (double)dy[i];
+        gmean += g;
+        gxmean += g * xh;
+    }
+    gmean /= (double)C;
+    gxmean /= (double)C;
+    for (size_t i = 0; i < C; i++) {
+        double xh = ((double)x[i] - m) * s;
+        double g = (double)gamma[i] * (double)dy[i];
+        dx[i] += (float)(s * (g - gmean - xh * gxmean));
+    }
+}
+
 static void din_rows(void *ctx, int slice, size_t r0, size_t r1)
 {
     const LnJob *j = ctx;
     const size_t C = j->C;
     (void)slice;
+    for (size_t r = r0; r < r1; r++)
+        row_din(j->din + r * C, j->in + r * C, j->dout + r * C, j->gamma,
+                (double)j->cmean[r], (double)j->crstd[r], C);
+}
+
+/* The fused tail's rows: dnorm = dout · gmask (ReLU and dropout in one
+ * factor), then the LayerNorm row while dnorm is in cache. */
+NN_HOT static void mask_row(float *restrict dn, const float *restrict dy,
+                            const float *restrict gm, size_t C)
+{
+    for (size_t i = 0; i < C; i++) {
+        float g = dy[i], k = gm[i];
+        dn[i] = k != 0.0f ? g * k : 0.0f; /* +0 where cut, as the ReLU gives */
+    }
+}
+
+static void din_act_rows(void *ctx, int slice, size_t r0, size_t r1)
+{
+    const LnJob *j = ctx;
+    const size_t C = j->C;
+    (void)slice;
     for (size_t r = r0; r < r1; r++) {
-        const float *x = j->in + r * C, *dy = j->dout + r * C;
-        float *dx = j->din + r * C;
-        double m = (double)j->cmean[r], s = (double)j->crstd[r];
-        double gmean = 0.0, gxmean = 0.0;
-        for (size_t i = 0; i < C; i++) {
-            double xh = ((double)x[i] - m) * s;
-            double g = (double)j->gamma[i] * (double)dy[i];
-            gmean += g;
-            gxmean += g * xh;
-        }
-        gmean /= (double)C;
-        gxmean /= (double)C;
-        for (size_t i = 0; i < C; i++) {
-            double xh = ((double)x[i] - m) * s;
-            double g = (double)j->gamma[i] * (double)dy[i];
-            dx[i] += (float)(s * (g - gmean - xh * gxmean));
-        }
+        float *dn = j->dnorm + r * C;
+        mask_row(dn, j->dout + r * C, j->cgmask + r * C, C);
+        row_din(j->din + r * C, j->in + r * C, dn, j->gamma, (double)j->cmean[r],
+                (double)j->crstd[r], C);
     }
 }
 
@@ -108,5 +191,33 @@ void layernorm_backward(float *din, float *dgamma, float *dbeta, const float *do
     LnJob j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dout = dout, .in = in,
                .cmean = mean, .crstd = rstd, .gamma = gamma, .B = B, .C = C};
     pool_for(B, ln_grain(C), 1, din_rows, &j);
+    pool_for(C, ln_grain(B), 16, dparam_cols, &j);
+}
+
+void layernorm_relu_dropout_forward(float *out, float *gmask, float *mean, float *rstd,
+                                    const float *in, const float *gamma, const float *beta,
+                                    size_t B, size_t C, float p, Rng *rng)
+{
+    assert(B * C <= DROPOUT_MAX_N);
+    LnJob j = {.out = out, .gmask = gmask, .mean = mean, .rstd = rstd, .in = in,
+               .gamma = gamma, .beta = beta, .B = B, .C = C, .p = p > 0.0f ? p : 0.0f,
+               .scale = 1.0f};
+    if (j.p > 0.0f) {
+        j.key = rng_next(rng);
+        j.scale = (float)(1.0 / (1.0 - (double)p));
+    }
+    pool_for(B, ln_grain(C), 1, forward_act_rows, &j);
+}
+
+void layernorm_relu_dropout_backward(float *din, float *dgamma, float *dbeta, float *dnorm,
+                                     const float *dout, const float *gmask, const float *in,
+                                     const float *mean, const float *rstd, const float *gamma,
+                                     size_t B, size_t C)
+{
+    LnJob j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dnorm = dnorm, .dout = dout,
+               .cgmask = gmask, .in = in, .cmean = mean, .crstd = rstd, .gamma = gamma,
+               .B = B, .C = C};
+    pool_for(B, ln_grain(C), 1, din_act_rows, &j);
+    j.dout = dnorm; /* the column sums of dγ, dβ take the LayerNorm output's gradient */
     pool_for(C, ln_grain(B), 16, dparam_cols, &j);
 }

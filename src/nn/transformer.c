@@ -63,7 +63,7 @@ float *transformer_layout_acts(TransformerActs *a, float *cur, const Transformer
 size_t transformer_scratch_count(const TransformerShape *s)
 {
     size_t B = s->nwin * s->T;
-    return 6 * B * s->C + B * s->F + s->T * s->T;
+    return 6 * B * s->C + B * s->F + ATTENTION_SCRATCH_SLICES * s->T * s->T;
 }
 
 float *transformer_layout_scratch(TransformerScratch *w, float *cur, const TransformerShape *s)
@@ -74,7 +74,7 @@ float *transformer_layout_scratch(TransformerScratch *w, float *cur, const Trans
     w->dattn = slice_take(&cur, B * C);
     w->dx1 = slice_take(&cur, B * C);
     w->dff = slice_take(&cur, B * s->F);
-    w->datt = slice_take(&cur, s->T * s->T);
+    w->datt = slice_take(&cur, ATTENTION_SCRATCH_SLICES * s->T * s->T);
     return cur;
 }
 

@@ -62,7 +62,7 @@ typedef struct TransformerScratch {
     float *dattn; /* [B][C] */
     float *dx1;   /* [B][C] */
     float *dff;   /* [B][F] */
-    float *datt;  /* [T][T] */
+    float *datt;  /* [ATTENTION_SCRATCH_SLICES][T][T] */
 } TransformerScratch;
 
 /* Sizes (floats) of the three slices, and their layouts starting at cur;
