@@ -13,6 +13,7 @@
 #include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
+#include "nn/simd.h"
 #include "nn/slice.h"
 
 size_t transformer_param_count(size_t C, size_t F)
@@ -88,7 +89,7 @@ void transformer_init(TransformerParams *p, size_t C, size_t F, Rng *r)
     init_xavier_uniform(p->w_ff2, C, F, r);
 }
 
-static void add_into(float *y, const float *x, size_t n)
+NN_HOT static void add_into(float *restrict y, const float *restrict x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         y[i] += x[i];
