@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <math.h>
 
+#include "nn/gemm_log.h"
 #include "nn/pool.h"
 
 /* Row t of a T×T score block: softmax over columns 0..t (max subtracted,
@@ -60,6 +61,8 @@ static void forward_windows(void *ctx, int slice, size_t w0, size_t w1)
 void attention_forward(float *out, float *att, const float *qkv, size_t nwin, size_t T,
                        size_t C, size_t H)
 {
+    gemm_log(0, 1, T, T, C / H, nwin * H); /* S = Q·Kᵀ per window and head */
+    gemm_log(0, 0, T, C / H, T, nwin * H); /* Y = P·V */
     AttnJob j = {out, att, qkv, T, C, H};
     size_t per_window = 2 * T * T * C; /* multiply-adds of a window's two products */
     size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);
@@ -119,6 +122,10 @@ static void backward_windows(void *ctx, int slice, size_t w0, size_t w1)
 void attention_backward(float *dqkv, float *scratch, const float *dout, const float *qkv,
                         const float *att, size_t nwin, size_t T, size_t C, size_t H)
 {
+    gemm_log(0, 1, T, T, C / H, nwin * H); /* dP = dY·Vᵀ per window and head */
+    gemm_log(1, 0, T, C / H, T, nwin * H); /* dV += Pᵀ·dY */
+    gemm_log(0, 0, T, C / H, T, nwin * H); /* dQ += dS·K */
+    gemm_log(1, 0, T, C / H, T, nwin * H); /* dK += dSᵀ·Q */
     AttnBackJob j = {dqkv, scratch, dout, qkv, att, T, C, H};
     size_t per_window = 4 * T * T * C; /* multiply-adds of a window's four products */
     size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);

@@ -15,4 +15,8 @@ void blas_set_threads(int n)
 
 int blas_threads(void) { return pool_threads(); }
 
+void blas_set_native_threads(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
+
+int blas_native_threads(void) { return openblas_get_num_threads(); }
+
 const char *blas_core(void) { return openblas_get_corename(); }

@@ -11,6 +11,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/gemm_log.h"
 #include "nn/pool.h"
 
 /* Rows per slice such that a slice is about 2^21 multiply-adds: below
@@ -47,6 +48,7 @@ static void forward_rows(void *ctx, int slice, size_t r0, size_t r1)
 void linear_forward(float *out, const float *in, const float *w, const float *b, size_t B,
                     size_t IC, size_t OC)
 {
+    gemm_log(0, 1, B, OC, IC, 1); /* out = in·wᵀ */
     LinearJob j = {.out = out, .in = in, .w = w, .b = b, .B = B, .IC = IC, .OC = OC};
     pool_for(B, rows_grain(IC * OC), 1, forward_rows, &j);
 }
@@ -81,6 +83,8 @@ static void dw_rows(void *ctx, int slice, size_t o0, size_t o1)
 void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                      const float *w, size_t B, size_t IC, size_t OC)
 {
+    gemm_log(0, 0, B, IC, OC, din != NULL); /* din += dout·w */
+    gemm_log(1, 0, OC, IC, B, 1);           /* dw += doutᵀ·in */
     LinearJob j = {.din = din, .dw = dw, .db = db, .dout = dout, .in = in, .w = w,
                    .B = B, .IC = IC, .OC = OC};
     if (din)
