@@ -97,8 +97,8 @@ static void test_gemm_log_linear(void **state)
     GemmShape buf[8];
     gemm_log_begin(buf, 8);
     linear_forward(out, in, w, b, B, IC, OC);
-    linear_backward(din, dw, db, dout, in, w, B, IC, OC);
-    linear_backward(NULL, dw, db, dout, in, w, B, IC, OC);
+    linear_backward(din, 1.0f, dw, db, dout, in, w, B, IC, OC);
+    linear_backward(NULL, 1.0f, dw, db, dout, in, w, B, IC, OC);
     assert_int_equal(gemm_log_end(), 4);
     assert_shape(&buf[0], 0, 1, B, OC, IC, 1);
     assert_shape(&buf[1], 0, 0, B, IC, OC, 1);

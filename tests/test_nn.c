@@ -61,15 +61,21 @@ static void linear_vs_naive(size_t B, size_t IC, size_t OC)
     linear_forward_naive(out_n, in, w, NULL, B, IC, OC);
     assert_close(out, out_n, B * OC, atol, 1e-5);
 
-    linear_backward(din, dw, db, dout, in, w, B, IC, OC);
+    linear_backward(din, 1.0f, dw, db, dout, in, w, B, IC, OC);
     linear_backward_naive(din_n, dw_n, db_n, dout, in, w, B, IC, OC);
     assert_close(din, din_n, B * IC, atol, 1e-5);
     assert_close(dw, dw_n, OC * IC, atol, 1e-5);
     assert_close(db, db_n, OC, atol, 1e-5);
     /* NULL din and db: only dw accumulates. */
-    linear_backward(NULL, dw, NULL, dout, in, w, B, IC, OC);
+    linear_backward(NULL, 1.0f, dw, NULL, dout, in, w, B, IC, OC);
     linear_backward_naive(NULL, dw_n, NULL, dout, in, w, B, IC, OC);
     assert_close(dw, dw_n, OC * IC, atol, 1e-5);
+    /* din_beta 0 overwrites din unread: NaNs there do not leak. */
+    for (size_t i = 0; i < B * IC; i++)
+        din[i] = NAN, din_n[i] = 0.0f;
+    linear_backward(din, 0.0f, dw, NULL, dout, in, w, B, IC, OC);
+    linear_backward_naive(din_n, dw_n, NULL, dout, in, w, B, IC, OC);
+    assert_close(din, din_n, B * IC, atol, 1e-5);
 
     free(in), free(w), free(b), free(dout), free(din), free(dw), free(db);
     free(din_n), free(dw_n), free(db_n), free(out), free(out_n);
@@ -263,7 +269,7 @@ static void test_fused_tail_equals_layers(void **state)
             tail_layers(&a, in, gamma, beta, dout, B, C, p, &ra);
             layernorm_relu_dropout_forward(b.out, b.gmask, b.mean, b.rstd, in, gamma, beta, B, C,
                                            p, &rb);
-            layernorm_relu_dropout_backward(b.din, b.dgamma, b.dbeta, b.dnorm, dout, b.gmask, in,
+            layernorm_relu_dropout_backward(b.din, 1.0f, b.dgamma, b.dbeta, b.dnorm, dout, b.gmask, in,
                                             b.mean, b.rstd, gamma, B, C);
             pool_set_threads(1);
             assert_memory_equal(&ra, &rb, sizeof ra);

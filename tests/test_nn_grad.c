@@ -91,7 +91,7 @@ void test_fd_linear(void **state)
     fill_uniform(c.g, 12, -1, 1, &r);
     float din[15] = {0}, dw[20] = {0}, db[4] = {0};
     linear_forward(c.out, c.in, c.w, c.b, 3, 5, 4);
-    linear_backward(din, dw, db, c.g, c.in, c.w, 3, 5, 4);
+    linear_backward(din, 1.0f, dw, db, c.g, c.in, c.w, 3, 5, 4);
     fd_check(c.in, din, 15, linear_obj, &c, 0.1, 1e-5, 1e-4, "linear din");
     fd_check(c.w, dw, 20, linear_obj, &c, 0.1, 1e-5, 1e-4, "linear dw");
     fd_check(c.b, db, 4, linear_obj, &c, 0.1, 1e-5, 1e-4, "linear db");
@@ -168,7 +168,7 @@ void test_fd_layernorm_relu_dropout(void **state)
     for (size_t i = 0; i < 21; i++)
         zero += c.gmask[i] == 0.0f;
     assert_true(zero > 0 && zero < 21);
-    layernorm_relu_dropout_backward(din, dgamma, dbeta, dnorm, c.g, c.gmask, c.in, c.mean,
+    layernorm_relu_dropout_backward(din, 1.0f, dgamma, dbeta, dnorm, c.g, c.gmask, c.in, c.mean,
                                     c.rstd, c.gamma, 3, 7);
     fd_check(c.in, din, 21, tail_obj, &c, 1e-3, 2e-4, 2e-3, "tail din");
     fd_check(c.gamma, dgamma, 7, tail_obj, &c, 1e-2, 2e-5, 2e-4, "tail dgamma");

@@ -229,16 +229,16 @@ static void complex_heads_backward(Model *m, ComplexActs *a, ComplexParams *p,
 
     memset(a->dy, 0, n * C * sizeof(float));
     memset(a->dq1, 0, n * W * sizeof(float));
-    linear_backward(a->dq1, g->wq2, g->bq2, a->dconf, a->q1, p->wq2, n, W, 1);
+    linear_backward(a->dq1, 1.0f, g->wq2, g->bq2, a->dconf, a->q1, p->wq2, n, W, 1);
     relu_mask(a->dq1, a->q1, n * W);
-    linear_backward(a->dy, g->wq1, g->bq1, a->dq1, a->y, p->wq1, n, C, W);
+    linear_backward(a->dy, 1.0f, g->wq1, g->bq1, a->dq1, a->y, p->wq1, n, C, W);
     memset(a->de2, 0, n * C * sizeof(float));
-    linear_backward(a->de2, g->we3, g->be3, a->dlogits, a->e2, p->we3, n, C, E);
+    linear_backward(a->de2, 1.0f, g->we3, g->be3, a->dlogits, a->e2, p->we3, n, C, E);
     relu_mask(a->de2, a->e2, n * C);
     memset(a->de1, 0, 2 * n * C * sizeof(float));
-    linear_backward(a->de1, g->we2, g->be2, a->de2, a->e1, p->we2, n, 2 * C, C);
+    linear_backward(a->de1, 1.0f, g->we2, g->be2, a->de2, a->e1, p->we2, n, 2 * C, C);
     relu_mask(a->de1, a->e1, 2 * n * C);
-    linear_backward(a->dy, g->we1, g->be1, a->de1, a->y, p->we1, n, C, 2 * C);
+    linear_backward(a->dy, 1.0f, g->we1, g->be1, a->de1, a->y, p->we1, n, C, 2 * C);
 }
 
 static void complex_backward(Model *m)
@@ -267,7 +267,7 @@ static void complex_backward(Model *m)
     /* dcur is now ∂/∂x[0]; the sinusoids are fixed */
     if (g.emb)
         embedding_backward(g.emb, dcur, bt->layer, n, C);
-    linear_backward(NULL, g.w_in, g.b_in, dcur, bt->hidden, p.w_in, n, D, C);
+    linear_backward(NULL, 1.0f, g.w_in, g.b_in, dcur, bt->hidden, p.w_in, n, D, C);
 }
 
 const ModelOps complex_ops = {

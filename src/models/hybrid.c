@@ -267,8 +267,8 @@ static void hybrid_backward(Model *m)
     hybrid_loss_backward(m, &a, n);
     /* temporal branch: heads, transformer stack, positions */
     memset(a.dz[HYBRID_LAYERS], 0, nW);
-    linear_backward(a.dz[HYBRID_LAYERS], g.wc, g.bc, a.dc, a.z[HYBRID_LAYERS], p.wc, n, W, E);
-    linear_backward(a.dz[HYBRID_LAYERS], g.wu, g.bu, a.du, a.z[HYBRID_LAYERS], p.wu, n, W,
+    linear_backward(a.dz[HYBRID_LAYERS], 1.0f, g.wc, g.bc, a.dc, a.z[HYBRID_LAYERS], p.wc, n, W, E);
+    linear_backward(a.dz[HYBRID_LAYERS], 1.0f, g.wu, g.bu, a.du, a.z[HYBRID_LAYERS], p.wu, n, W,
                     NF * E);
     for (int l = HYBRID_LAYERS - 1; l >= 0; l--) {
         memset(a.dz[l], 0, nW);
@@ -278,20 +278,20 @@ static void hybrid_backward(Model *m)
     posemb_backward(g.pos, a.dz[0], s.nwin, s.T, W);
     /* features: both branches meet (z0 = feat + pos) */
     memcpy(a.dfeat, a.dz[0], nW);
-    linear_backward(a.dfeat, g.wa, g.ba, a.da, a.feat, p.wa, n, W, E);
+    linear_backward(a.dfeat, 1.0f, g.wa, g.ba, a.da, a.feat, p.wa, n, W, E);
     memset(a.dn2, 0, nW);
     relu_backward(a.dn2, a.dfeat, a.feat, n * W);
     memset(a.dh2, 0, nW);
     layernorm_backward(a.dh2, g.ln2_g, g.ln2_b, a.dn2, a.h2, a.mean2, a.rstd2, p.ln2_g, n, W);
     memset(a.dr1, 0, nW);
-    linear_backward(a.dr1, g.w2, g.b2, a.dh2, a.r1, p.w2, n, W, W);
+    linear_backward(a.dr1, 1.0f, g.w2, g.b2, a.dh2, a.r1, p.w2, n, W, W);
     memset(a.dn1, 0, nW);
     relu_backward(a.dn1, a.dr1, a.r1, n * W);
     memset(a.dh1, 0, nW);
     layernorm_backward(a.dh1, g.ln1_g, g.ln1_b, a.dn1, a.h1, a.mean1, a.rstd1, p.ln1_g, n, W);
     if (g.emb)
         embedding_backward(g.emb, a.dh1, bt->layer, n, W);
-    linear_backward(NULL, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
+    linear_backward(NULL, 1.0f, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
 }
 
 const ModelOps hybrid_ops = {

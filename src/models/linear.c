@@ -229,11 +229,11 @@ static void linear_backward_pass(Model *m)
         LinearMap p = linear_map(m->params, c, l), g = linear_map(m->grads, c, l);
         if (R) {
             /* dU += dsᵀ·z, db += colsum ds, dz = ds·U; dV += dzᵀ·x */
-            linear_backward(a.dzs + s0 * R, g.u, g.b, dss + s0 * E, a.zs + s0 * R, p.u, nl, R,
+            linear_backward(a.dzs + s0 * R, 1.0f, g.u, g.b, dss + s0 * E, a.zs + s0 * R, p.u, nl, R,
                             E);
-            linear_backward(NULL, g.v, NULL, a.dzs + s0 * R, xs + s0 * D, p.v, nl, D, R);
+            linear_backward(NULL, 1.0f, g.v, NULL, a.dzs + s0 * R, xs + s0 * D, p.v, nl, D, R);
         } else {
-            linear_backward(NULL, g.a, g.b, dss + s0 * E, xs + s0 * D, p.a, nl, D, E);
+            linear_backward(NULL, 1.0f, g.a, g.b, dss + s0 * E, xs + s0 * D, p.a, nl, D, E);
         }
     }
 }

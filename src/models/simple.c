@@ -167,28 +167,24 @@ static void simple_backward(Model *m)
     simple_layout_params(&g, m->grads, c);
     simple_layout_acts(&a, m->acts, c, m->max_batch);
 
-    /* Activation gradients accumulate too, so clear this batch's rows. */
-    memset(a.dh1, 0, n * W * sizeof *a.dh1);
+    /* Every activation gradient has one writer, which overwrites it
+     * (din_beta 0), so none needs clearing but the loss's, which adds. */
     memset(a.dlogits, 0, n * E * sizeof *a.dlogits);
-    for (int i = 0; i < SIMPLE_BLOCKS; i++) {
-        memset(a.dlin[i], 0, n * W * sizeof(float));
-        memset(a.ddrop[i], 0, n * W * sizeof(float));
-    }
 
     softmax_ce_backward(a.dlogits, a.probs, m->targets, 1.0f, n, E, (size_t)c->K);
-    linear_backward(a.ddrop[SIMPLE_BLOCKS - 1], g.wo, g.bo, a.dlogits, a.drop[SIMPLE_BLOCKS - 1],
+    linear_backward(a.ddrop[SIMPLE_BLOCKS - 1], 0.0f, g.wo, g.bo, a.dlogits, a.drop[SIMPLE_BLOCKS - 1],
                     p.wo, n, W, E);
     for (int i = SIMPLE_BLOCKS - 1; i >= 0; i--) {
-        layernorm_relu_dropout_backward(a.dlin[i], g.gamma[i], g.beta[i], a.dnorm[i], a.ddrop[i],
+        layernorm_relu_dropout_backward(a.dlin[i], 0.0f, g.gamma[i], g.beta[i], a.dnorm[i], a.ddrop[i],
                                         a.gmask[i], a.lin[i], a.mean[i], a.rstd[i], p.gamma[i],
                                         n, W);
         float *din = i > 0 ? a.ddrop[i - 1] : a.dh1;
         const float *in = i > 0 ? a.drop[i - 1] : a.h1;
-        linear_backward(din, g.w[i], g.b[i], a.dlin[i], in, p.w[i], n, W, W);
+        linear_backward(din, 0.0f, g.w[i], g.b[i], a.dlin[i], in, p.w[i], n, W, W);
     }
     if (g.emb)
         embedding_backward(g.emb, a.dh1, bt->layer, n, W);
-    linear_backward(NULL, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
+    linear_backward(NULL, 1.0f, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);
 }
 
 const ModelOps simple_ops = {

@@ -18,7 +18,7 @@ typedef struct LnJob {
     float *gmask, *dnorm;            /* the fused ReLU + dropout tail */
     const float *in, *gamma, *beta, *dout, *cmean, *crstd, *cgmask;
     uint64_t key;                    /* dropout key; p = 0: no dropout */
-    float p, scale;
+    float p, scale, din_beta;
     size_t B, C;
 } LnJob;
 
@@ -130,10 +130,11 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in,
     pool_for(B, ln_grain(C), 1, forward_rows, &j);
 }
 
-/* dx += s · (g − mean(g) − x̂ · mean(g · x̂)), g = γ · dy, for one row. */
+/* dx = beta · dx + s · (g − mean(g) − x̂ · mean(g · x̂)), g = γ · dy, for
+ * one row; beta 0 writes dx without reading it. */
 NN_HOT static void row_din(float *restrict dx, const float *restrict x,
                            const float *restrict dy, const float *restrict gamma, double m,
-                           double s, size_t C)
+                           double s, size_t C, float beta)
 {
     double lg[LANES] = {0}, lgx[LANES] = {0}, gmean = 0.0, gxmean = 0.0;
     size_t n8 = C / LANES * LANES;
@@ -157,7 +158,8 @@ NN_HOT static void row_din(float *restrict dx, const float *restrict x,
     for (size_t i = 0; i < C; i++) {
         double xh = ((double)x[i] - m) * s;
         double g = (double)gamma[i] * (double)dy[i];
-        dx[i] += (float)(s * (g - gmean - xh * gxmean));
+        float d = (float)(s * (g - gmean - xh * gxmean));
+        dx[i] = beta == 0.0f ? d : dx[i] + d;
     }
 }
 
@@ -168,7 +170,7 @@ static void din_rows(void *ctx, int slice, size_t r0, size_t r1)
     (void)slice;
     for (size_t r = r0; r < r1; r++)
         row_din(j->din + r * C, j->in + r * C, j->dout + r * C, j->gamma,
-                (double)j->cmean[r], (double)j->crstd[r], C);
+                (double)j->cmean[r], (double)j->crstd[r], C, 1.0f);
 }
 
 /* The fused tail's rows: dnorm = dout · gmask (ReLU and dropout in one
@@ -191,7 +193,7 @@ static void din_act_rows(void *ctx, int slice, size_t r0, size_t r1)
         float *dn = j->dnorm + r * C;
         mask_row(dn, j->dout + r * C, j->cgmask + r * C, C);
         row_din(j->din + r * C, j->in + r * C, dn, j->gamma, (double)j->cmean[r],
-                (double)j->crstd[r], C);
+                (double)j->crstd[r], C, j->din_beta);
     }
 }
 
@@ -239,12 +241,12 @@ void layernorm_relu_dropout_forward(float *out, float *gmask, float *mean, float
     pool_for(B, ln_grain(C), 1, forward_act_rows, &j);
 }
 
-void layernorm_relu_dropout_backward(float *din, float *dgamma, float *dbeta, float *dnorm,
-                                     const float *dout, const float *gmask, const float *in,
-                                     const float *mean, const float *rstd, const float *gamma,
-                                     size_t B, size_t C)
+void layernorm_relu_dropout_backward(float *din, float din_beta, float *dgamma, float *dbeta,
+                                     float *dnorm, const float *dout, const float *gmask,
+                                     const float *in, const float *mean, const float *rstd,
+                                     const float *gamma, size_t B, size_t C)
 {
-    LnJob j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dnorm = dnorm, .dout = dout,
+    LnJob j = {.din = din, .din_beta = din_beta, .dgamma = dgamma, .dbeta = dbeta, .dnorm = dnorm, .dout = dout,
                .cgmask = gmask, .in = in, .cmean = mean, .crstd = rstd, .gamma = gamma,
                .B = B, .C = C};
     pool_for(B, ln_grain(C), 1, din_act_rows, &j);

@@ -37,14 +37,15 @@ void layernorm_relu_dropout_forward(float *out, float *gmask, float *mean, float
                                     const float *in, const float *gamma, const float *beta,
                                     size_t B, size_t C, float p, Rng *rng);
 
-/* din[B][C] += ∂/∂in, dgamma, dbeta += as layernorm_backward; dnorm[B][C]
+/* din[B][C] = din_beta · din + ∂/∂in (BLAS's beta, as linear_backward's:
+ * 0 overwrites unread), dgamma, dbeta += as layernorm_backward; dnorm[B][C]
  * is scratch, left holding the LayerNorm output's gradient dout · gmask.
  * (One difference from the separate layers: a NaN dout at a kept-by-ReLU
  * but dropped element gives 0 here, NaN there. A NaN dout can only come
  * from a non-finite loss, which halts a run before its backward.) */
-void layernorm_relu_dropout_backward(float *din, float *dgamma, float *dbeta, float *dnorm,
-                                     const float *dout, const float *gmask, const float *in,
-                                     const float *mean, const float *rstd, const float *gamma,
-                                     size_t B, size_t C);
+void layernorm_relu_dropout_backward(float *din, float din_beta, float *dgamma, float *dbeta,
+                                     float *dnorm, const float *dout, const float *gmask,
+                                     const float *in, const float *mean, const float *rstd,
+                                     const float *gamma, size_t B, size_t C);
 
 #endif

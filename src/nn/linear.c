@@ -13,6 +13,7 @@
 
 #include "nn/gemm_log.h"
 #include "nn/pool.h"
+#include "nn/simd.h"
 
 /* Rows per slice such that a slice is about 2^21 multiply-adds: below
  * that, waking a worker costs more than it saves. */
@@ -25,6 +26,7 @@ static size_t rows_grain(size_t per_row)
 typedef struct LinearJob {
     float *out, *din, *dw, *db;
     const float *in, *w, *b, *dout;
+    float din_beta;
     size_t B, IC, OC;
 } LinearJob;
 
@@ -53,14 +55,26 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
     pool_for(B, rows_grain(IC * OC), 1, forward_rows, &j);
 }
 
-/* din rows [r0, r1) += dout rows · w */
+/* din rows [r0, r1) = din_beta · din + dout rows · w */
 static void din_rows(void *ctx, int slice, size_t r0, size_t r1)
 {
     const LinearJob *j = ctx;
     (void)slice;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), (int)j->IC,
-                (int)j->OC, 1.0f, j->dout + r0 * j->OC, (int)j->OC, j->w, (int)j->IC, 1.0f,
-                j->din + r0 * j->IC, (int)j->IC);
+                (int)j->OC, 1.0f, j->dout + r0 * j->OC, (int)j->OC, j->w, (int)j->IC,
+                j->din_beta, j->din + r0 * j->IC, (int)j->IC);
+}
+
+/* db[o0:o1] += column sums of dout, row by row (restrict: db never
+ * overlaps dout, so the loop over columns vectorises). */
+NN_HOT static void db_cols(float *restrict db, const float *restrict dout, size_t B, size_t OC,
+                           size_t o0, size_t o1)
+{
+    for (size_t r = 0; r < B; r++) {
+        const float *restrict row = dout + r * OC;
+        for (size_t o = o0; o < o1; o++)
+            db[o] += row[o];
+    }
 }
 
 /* dw rows [o0, o1) += dout[:, o0:o1]ᵀ · in, and db[o0:o1]: an output's
@@ -73,20 +87,16 @@ static void dw_rows(void *ctx, int slice, size_t o0, size_t o1)
                 1.0f, j->dout + o0, (int)j->OC, j->in, (int)j->IC, 1.0f, j->dw + o0 * j->IC,
                 (int)j->IC);
     if (j->db)
-        for (size_t r = 0; r < j->B; r++) {
-            const float *row = j->dout + r * j->OC;
-            for (size_t o = o0; o < o1; o++)
-                j->db[o] += row[o];
-        }
+        db_cols(j->db, j->dout, j->B, j->OC, o0, o1);
 }
 
-void linear_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                     const float *w, size_t B, size_t IC, size_t OC)
+void linear_backward(float *din, float din_beta, float *dw, float *db, const float *dout,
+                     const float *in, const float *w, size_t B, size_t IC, size_t OC)
 {
-    gemm_log(0, 0, B, IC, OC, din != NULL); /* din += dout·w */
+    gemm_log(0, 0, B, IC, OC, din != NULL); /* din = β·din + dout·w */
     gemm_log(1, 0, OC, IC, B, 1);           /* dw += doutᵀ·in */
     LinearJob j = {.din = din, .dw = dw, .db = db, .dout = dout, .in = in, .w = w,
-                   .B = B, .IC = IC, .OC = OC};
+                   .din_beta = din_beta, .B = B, .IC = IC, .OC = OC};
     if (din)
         pool_for(B, rows_grain(IC * OC), 1, din_rows, &j);
     pool_for(OC, rows_grain(B * IC), 1, dw_rows, &j);

@@ -119,21 +119,21 @@ void transformer_backward(float *din, TransformerParams *g, TransformerScratch *
     /* feed-forward block: out = x1 + FFN(LN2(x1)) */
     memcpy(w->dx1, dout, B * C * sizeof *w->dx1);
     memset(w->dff, 0, B * F * sizeof *w->dff);
-    linear_backward(w->dff, g->w_ff2, g->b_ff2, dout, a->ff, p->w_ff2, B, F, C);
+    linear_backward(w->dff, 1.0f, g->w_ff2, g->b_ff2, dout, a->ff, p->w_ff2, B, F, C);
     for (size_t i = 0; i < B * F; i++) /* ReLU, in place: ff holds its output */
         if (!(a->ff[i] > 0.0f))
             w->dff[i] = 0.0f;
     memset(w->dln, 0, B * C * sizeof *w->dln);
-    linear_backward(w->dln, g->w_ff1, g->b_ff1, w->dff, a->ln2, p->w_ff1, B, C, F);
+    linear_backward(w->dln, 1.0f, g->w_ff1, g->b_ff1, w->dff, a->ln2, p->w_ff1, B, C, F);
     layernorm_backward(w->dx1, g->ln2_g, g->ln2_b, w->dln, a->x1, a->mean2, a->rstd2, p->ln2_g,
                        B, C);
     /* attention block: x1 = x + Wo·Attn(LN1(x)) */
     memset(w->dattn, 0, B * C * sizeof *w->dattn);
-    linear_backward(w->dattn, g->w_o, g->b_o, w->dx1, a->attn, p->w_o, B, C, C);
+    linear_backward(w->dattn, 1.0f, g->w_o, g->b_o, w->dx1, a->attn, p->w_o, B, C, C);
     memset(w->dqkv, 0, 3 * B * C * sizeof *w->dqkv);
     attention_backward(w->dqkv, w->datt, w->dattn, a->qkv, a->att, s->nwin, s->T, C, s->H);
     memset(w->dln, 0, B * C * sizeof *w->dln);
-    linear_backward(w->dln, g->w_qkv, g->b_qkv, w->dqkv, a->ln1, p->w_qkv, B, C, 3 * C);
+    linear_backward(w->dln, 1.0f, g->w_qkv, g->b_qkv, w->dqkv, a->ln1, p->w_qkv, B, C, 3 * C);
     add_into(din, w->dx1, B * C);
     layernorm_backward(din, g->ln1_g, g->ln1_b, w->dln, in, a->mean1, a->rstd1, p->ln1_g, B, C);
 }
