@@ -41,8 +41,10 @@ typedef struct HybridParams {
 /* Slices of the activation block; B = max_batch rows rounded down to
  * whole windows. */
 typedef struct HybridActs {
-    float *h1, *n1, *mean1, *rstd1, *r1;    /* [B][W] ×2, [B] ×2, [B][W] */
-    float *h2, *n2, *mean2, *rstd2, *feat;  /* the same for the second block */
+    /* Linear out, ReLU gradient mask (fused LayerNorm + ReLU), statistics,
+     * block output: [B][W] ×2, [B] ×2, [B][W] */
+    float *h1, *gm1, *mean1, *rstd1, *r1;
+    float *h2, *gm2, *mean2, *rstd2, *feat; /* the same for the second block */
     float *a;                               /* [B][E] classification logits */
     float *z[HYBRID_LAYERS + 1];            /* [B][W] transformer inputs/output */
     TransformerActs tf[HYBRID_LAYERS];
@@ -92,9 +94,9 @@ static size_t hybrid_layout_acts(HybridActs *a, float *base, const ModelConfig *
     size_t BW = B * (size_t)c->W, BE = B * (size_t)c->E;
     TransformerShape s = hybrid_shape(c, B);
     float *cur = base;
-    a->h1 = slice_take(&cur, BW), a->n1 = slice_take(&cur, BW);
+    a->h1 = slice_take(&cur, BW), a->gm1 = slice_take(&cur, BW);
     a->mean1 = slice_take(&cur, B), a->rstd1 = slice_take(&cur, B), a->r1 = slice_take(&cur, BW);
-    a->h2 = slice_take(&cur, BW), a->n2 = slice_take(&cur, BW);
+    a->h2 = slice_take(&cur, BW), a->gm2 = slice_take(&cur, BW);
     a->mean2 = slice_take(&cur, B), a->rstd2 = slice_take(&cur, B), a->feat = slice_take(&cur, BW);
     a->a = slice_take(&cur, BE);
     for (int l = 0; l <= HYBRID_LAYERS; l++)
@@ -214,11 +216,12 @@ static double hybrid_forward(Model *m, const Batch *bt, const int32_t *targets, 
     linear_forward(a.h1, bt->hidden, p.w1, p.b1, n, D, W);
     if (p.emb)
         embedding_add_forward(a.h1, bt->layer, p.emb, n, W);
-    layernorm_forward(a.n1, a.mean1, a.rstd1, a.h1, p.ln1_g, p.ln1_b, n, W);
-    relu_forward(a.r1, a.n1, n * W);
+    /* LayerNorm then ReLU, fused (the tail without dropout: p = 0) */
+    layernorm_relu_dropout_forward(a.r1, a.gm1, a.mean1, a.rstd1, a.h1, p.ln1_g, p.ln1_b, n, W,
+                                   0.0f, NULL);
     linear_forward(a.h2, a.r1, p.w2, p.b2, n, W, W);
-    layernorm_forward(a.n2, a.mean2, a.rstd2, a.h2, p.ln2_g, p.ln2_b, n, W);
-    relu_forward(a.feat, a.n2, n * W);
+    layernorm_relu_dropout_forward(a.feat, a.gm2, a.mean2, a.rstd2, a.h2, p.ln2_g, p.ln2_b, n,
+                                   W, 0.0f, NULL);
     linear_forward(a.a, a.feat, p.wa, p.ba, n, W, E);
 
     memcpy(a.z[0], a.feat, n * W * sizeof *a.feat);
@@ -266,8 +269,7 @@ static void hybrid_backward(Model *m)
 
     hybrid_loss_backward(m, &a, n);
     /* temporal branch: heads, transformer stack, positions */
-    memset(a.dz[HYBRID_LAYERS], 0, nW);
-    linear_backward(a.dz[HYBRID_LAYERS], 1.0f, g.wc, g.bc, a.dc, a.z[HYBRID_LAYERS], p.wc, n, W, E);
+    linear_backward(a.dz[HYBRID_LAYERS], 0.0f, g.wc, g.bc, a.dc, a.z[HYBRID_LAYERS], p.wc, n, W, E);
     linear_backward(a.dz[HYBRID_LAYERS], 1.0f, g.wu, g.bu, a.du, a.z[HYBRID_LAYERS], p.wu, n, W,
                     NF * E);
     for (int l = HYBRID_LAYERS - 1; l >= 0; l--) {
@@ -279,16 +281,12 @@ static void hybrid_backward(Model *m)
     /* features: both branches meet (z0 = feat + pos) */
     memcpy(a.dfeat, a.dz[0], nW);
     linear_backward(a.dfeat, 1.0f, g.wa, g.ba, a.da, a.feat, p.wa, n, W, E);
-    memset(a.dn2, 0, nW);
-    relu_backward(a.dn2, a.dfeat, a.feat, n * W);
-    memset(a.dh2, 0, nW);
-    layernorm_backward(a.dh2, g.ln2_g, g.ln2_b, a.dn2, a.h2, a.mean2, a.rstd2, p.ln2_g, n, W);
-    memset(a.dr1, 0, nW);
-    linear_backward(a.dr1, 1.0f, g.w2, g.b2, a.dh2, a.r1, p.w2, n, W, W);
-    memset(a.dn1, 0, nW);
-    relu_backward(a.dn1, a.dr1, a.r1, n * W);
-    memset(a.dh1, 0, nW);
-    layernorm_backward(a.dh1, g.ln1_g, g.ln1_b, a.dn1, a.h1, a.mean1, a.rstd1, p.ln1_g, n, W);
+    /* single writers from here on: each overwrites (din_beta 0) */
+    layernorm_relu_dropout_backward(a.dh2, 0.0f, g.ln2_g, g.ln2_b, a.dn2, a.dfeat, a.gm2, a.h2,
+                                    a.mean2, a.rstd2, p.ln2_g, n, W);
+    linear_backward(a.dr1, 0.0f, g.w2, g.b2, a.dh2, a.r1, p.w2, n, W, W);
+    layernorm_relu_dropout_backward(a.dh1, 0.0f, g.ln1_g, g.ln1_b, a.dn1, a.dr1, a.gm1, a.h1,
+                                    a.mean1, a.rstd1, p.ln1_g, n, W);
     if (g.emb)
         embedding_backward(g.emb, a.dh1, bt->layer, n, W);
     linear_backward(NULL, 1.0f, g.w1, g.b1, a.dh1, bt->hidden, p.w1, n, D, W);

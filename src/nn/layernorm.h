@@ -29,7 +29,7 @@ void layernorm_backward(float *din, float *dgamma, float *dbeta, const float *do
  * pass over each row where three separate layers made three over the
  * batch, with the same numbers (dropout as dropout_forward: one key from
  * rng when p > 0, element r·C + i kept when dropout_u24(key, r·C + i) >= p;
- * p = 0, evaluation, draws nothing). Saves mean[B], rstd[B] and
+ * p = 0, evaluation or no dropout, draws nothing: rng may be NULL). Saves mean[B], rstd[B] and
  * gmask[B][C]: the gradient factor of ReLU and dropout together, 1/(1-p)
  * where the element was kept and its ReLU input was > 0, else 0, so
  * backward needs neither the norm nor the ReLU output. B·C <= 2^32 - 1. */
