@@ -54,7 +54,8 @@ typedef struct Rng {
 void rng_seed(Rng *r, uint64_t seed);
 
 /* The next 64 random bits. Inline with the two uniforms below: the
- * generator and dropout draw once per element in their inner loops. */
+ * synthetic generator draws in its inner loops (dropout draws one key per
+ * call; see nn/activation.h). */
 static inline uint64_t rng_next(Rng *r)
 {
     uint64_t *s = r->s;
