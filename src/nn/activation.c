@@ -4,7 +4,7 @@
 #include <assert.h>
 
 #include "nn/pool.h"
-#include "nn/simd.h"
+#include "util/simd.h"
 
 /* Elements per slice of a split loop: below this, waking a worker costs
  * more than the loop. */

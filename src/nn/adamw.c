@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "nn/pool.h"
-#include "nn/simd.h"
+#include "util/simd.h"
 
 /* Elements per slice of the element-wise loops: a few hundred microseconds
  * of work, aligned to a cache line's worth of floats. */

@@ -11,7 +11,7 @@
 
 #include "nn/activation.h"
 #include "nn/pool.h"
-#include "nn/simd.h"
+#include "util/simd.h"
 
 typedef struct LnJob {
     float *out, *mean, *rstd, *din, *dgamma, *dbeta;

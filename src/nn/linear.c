@@ -13,7 +13,7 @@
 
 #include "nn/gemm_log.h"
 #include "nn/pool.h"
-#include "nn/simd.h"
+#include "util/simd.h"
 
 /* Rows per slice such that a slice is about 2^21 multiply-adds: below
  * that, waking a worker costs more than it saves. */

@@ -10,4 +10,4 @@ src_nn_libnn_a_SOURCES = src/nn/blas.c src/nn/pool.c src/nn/linear.c src/nn/laye
 noinst_HEADERS += src/nn/blas.h src/nn/pool.h src/nn/linear.h src/nn/layernorm.h src/nn/activation.h \
 	src/nn/embedding.h src/nn/loss.h src/nn/adamw.h \
 	src/nn/attention.h src/nn/transformer.h src/nn/bce.h src/nn/init.h \
-	src/nn/slice.h src/nn/simd.h src/nn/gemm_log.h
+	src/nn/slice.h src/nn/gemm_log.h

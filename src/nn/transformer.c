@@ -13,7 +13,7 @@
 #include "nn/init.h"
 #include "nn/layernorm.h"
 #include "nn/linear.h"
-#include "nn/simd.h"
+#include "util/simd.h"
 #include "nn/slice.h"
 
 size_t transformer_param_count(size_t C, size_t F)

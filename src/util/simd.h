@@ -14,8 +14,8 @@
  * is set up, and since every clone computes the same numbers, the sanitized
  * tests of the baseline clone cover the others' logic.
  */
-#ifndef MOESPEC_NN_SIMD_H
-#define MOESPEC_NN_SIMD_H
+#ifndef MOESPEC_UTIL_SIMD_H
+#define MOESPEC_UTIL_SIMD_H
 
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GNUC__) && \
     !defined(__clang__) && !defined(MOESPEC_SANITIZE)
