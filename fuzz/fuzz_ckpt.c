@@ -39,11 +39,12 @@
 #include <string.h>
 
 #include "data/checksum.h"
-#include "data/profile.h"
 #include "data/synth.h"
 #include "train/checkpoint.h"
 #include "train/checkpoint_format.h"
 #include "train/trainer.h"
+
+#include "../tests/tiny_set.h" /* the set the seed corpus was written on */
 
 #define FUZZ_MAX_BATCH 64
 #define FUZZ_MAX_WINDOW 16
@@ -86,17 +87,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(ck_dir, sizeof ck_dir, "%s/ck", set_root);
     SynthConfig cfg;
     Err e = {0};
-    int rc = profile_lookup("demo", &cfg, &e);
-    if (!rc) {
-        cfg.experts = 8;
-        cfg.top_k = 2;
-        cfg.layers = 4;
-        cfg.dim = 16;
-        cfg.seqs = 24;
-        cfg.seq_len = 32;
-        cfg.dtype = DTYPE_F32;
+    int rc = tiny_set_config(&cfg, &e);
+    if (!rc)
         rc = synth_write(&cfg, 3, set_dir, NULL, NULL, &e);
-    }
     if (rc) {
         fprintf(stderr, "fuzz_ckpt: the trace set: %s\n", e.msg);
         abort();

@@ -472,6 +472,12 @@ static void test_simple_errors(void **state)
     model_config_default(&c, ARCH_SIMPLE, 16, 8, 2, 3);
     c.dropout = 1.0f;
     assert_int_equal(model_create(&c, 4, &m, &e), ERR_USAGE);
+    /* 2^24 rows × 256 = 2^32 dropout elements: one past the 32-bit index,
+     * refused before anything is allocated */
+    model_config_default(&c, ARCH_SIMPLE, 16, 8, 2, 3);
+    c.W = 256;
+    assert_int_equal(model_create(&c, (size_t)1 << 24, &m, &e), ERR_USAGE);
+    assert_non_null(strstr(e.msg, "exceeds dropout's"));
     Arch a;
     assert_int_equal(arch_parse("complex", &a, &e), 0);
     assert_int_equal(a, ARCH_COMPLEX);

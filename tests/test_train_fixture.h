@@ -10,8 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "data/profile.h"
-#include "data/synth.h"
+#include "tiny_set.h"
 #include "train/trainer.h"
 
 typedef struct Fixture {
@@ -27,15 +26,8 @@ static inline int train_fixture_setup(void **state, const char *tag, uint64_t se
     snprintf(f.data, sizeof f.data, "%.1000s/set", f.dir);
     SynthConfig cfg;
     Err e;
-    if (profile_lookup("demo", &cfg, &e))
+    if (tiny_set_config(&cfg, &e))
         return -1;
-    cfg.experts = 8;
-    cfg.top_k = 2;
-    cfg.layers = 4;
-    cfg.dim = 16;
-    cfg.seqs = 24;
-    cfg.seq_len = 32;
-    cfg.dtype = DTYPE_F32;
     if (synth_write(&cfg, seed, f.data, NULL, NULL, &e)) {
         print_error("synth_write: %s\n", e.msg);
         return -1;

@@ -2,7 +2,7 @@
 check_PROGRAMS += tests/test_train tests/test_batcher
 TESTS += tests/test_train tests/test_batcher
 THREADED_TESTS += tests/test_train
-tests_test_train_SOURCES = tests/test_train.c tests/test_train_fixture.h
+tests_test_train_SOURCES = tests/test_train.c tests/test_train_fixture.h tests/tiny_set.h
 tests_test_train_CFLAGS = $(TEST_CFLAGS)
 tests_test_train_LDADD = $(CORE_LIBS) $(TEST_EXT)
 tests_test_batcher_SOURCES = tests/test_batcher.c
@@ -15,7 +15,7 @@ EXTRA_DIST += tests/train_e2e.sh
 check_PROGRAMS += tests/test_checkpoint
 TESTS += tests/test_checkpoint
 THREADED_TESTS += tests/test_checkpoint
-tests_test_checkpoint_SOURCES = tests/test_checkpoint.c tests/test_train_fixture.h
+tests_test_checkpoint_SOURCES = tests/test_checkpoint.c tests/test_train_fixture.h tests/tiny_set.h
 tests_test_checkpoint_CFLAGS = $(TEST_CFLAGS)
 tests_test_checkpoint_LDADD = $(CORE_LIBS) $(TEST_EXT)
 TESTS += tests/ckpt_e2e.sh
@@ -36,7 +36,7 @@ EXTRA_DIST += tests/fixtures/ckpt_v1_simple.ckpt
 check_PROGRAMS += tests/test_fuzz_replay_ckpt
 TESTS += tests/test_fuzz_replay_ckpt
 THREADED_TESTS += tests/test_fuzz_replay_ckpt
-tests_test_fuzz_replay_ckpt_SOURCES = fuzz/replay.c fuzz/fuzz_ckpt.c
+tests_test_fuzz_replay_ckpt_SOURCES = fuzz/replay.c fuzz/fuzz_ckpt.c tests/tiny_set.h
 tests_test_fuzz_replay_ckpt_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_CORPUS='"ckpt"'
 tests_test_fuzz_replay_ckpt_LDADD = $(CORE_LIBS) $(EXT_LIBS)
 EXTRA_DIST += tests/fixtures/make_ckpt_corpus.py

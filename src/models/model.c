@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/activation.h"
+
 void model_config_default(ModelConfig *c, Arch arch, int D, int E, int K, int L)
 {
     memset(c, 0, sizeof *c);
@@ -83,6 +85,10 @@ static int config_check(const ModelConfig *c, const ModelOps *ops, size_t max_ba
                        arch_name(c->arch), c->rank, rmax, rmax + 1);
     if (max_batch < 1 || max_batch > (size_t)1 << 24)
         return err_set(e, ERR_USAGE, "model: max batch %zu not in [1, 2^24]", max_batch);
+    /* dropout's decisions are indexed by a 32-bit element number per call */
+    if (c->dropout > 0.0f && max_batch * (size_t)c->W > DROPOUT_MAX_N)
+        return err_set(e, ERR_USAGE, "model: batch %zu x width %d exceeds dropout's %zu elements",
+                       max_batch, c->W, DROPOUT_MAX_N);
     return ops->windowed ? config_check_windowed(c, ops, max_batch, e) : ERR_OK;
 }
 

@@ -6,10 +6,6 @@
 #include "nn/pool.h"
 #include "util/simd.h"
 
-/* Elements per slice of a split loop: below this, waking a worker costs
- * more than the loop. */
-#define ELEMENT_GRAIN 32768
-
 /* Written so that NaN passes through (as in PyTorch): a NaN must reach the
  * loss and halt the run, not vanish into a zero. Two loops, in place and
  * between distinct buffers, so each is free of aliasing and vectorises. */
@@ -79,7 +75,7 @@ void dropout_forward(float *out, float *mask, const float *in, size_t n, float p
     }
     DropJob j = {.out = out, .mask = mask, .in = in, .key = rng_next(rng), .p = p,
                  .scale = (float)(1.0 / (1.0 - (double)p))};
-    pool_for(n, ELEMENT_GRAIN, 16, dropout_slice, &j);
+    pool_for(n, POOL_ELEMENT_GRAIN, POOL_ELEMENT_ALIGN, dropout_slice, &j);
 }
 
 NN_HOT void dropout_backward(float *restrict din, const float *restrict dout,

@@ -6,10 +6,6 @@
 #include "nn/pool.h"
 #include "util/simd.h"
 
-/* Elements per slice of the element-wise loops: a few hundred microseconds
- * of work, aligned to a cache line's worth of floats. */
-#define ELEMENT_GRAIN 32768
-#define ELEMENT_ALIGN 16
 
 typedef struct AdamJob {
     float *params, *m, *v, *grads;
@@ -47,7 +43,7 @@ void adamw_update(float *params, float *m, float *v, const float *grads, size_t 
                  .step = (float)((double)lr / bc1), .bc2_sqrt = (float)sqrt(bc2),
                  .decay = 1.0f - lr * c->weight_decay, .b1 = c->beta1, .b2 = c->beta2,
                  .eps = c->eps};
-    pool_for(n, ELEMENT_GRAIN, ELEMENT_ALIGN, adamw_slice, &j);
+    pool_for(n, POOL_ELEMENT_GRAIN, POOL_ELEMENT_ALIGN, adamw_slice, &j);
 }
 
 /* SUMSQ_LANES running sums, added in lane order at the end: a fixed order
@@ -76,11 +72,8 @@ NN_HOT static void sumsq_slice(void *ctx, int slice, size_t i0, size_t i1)
 double grad_norm(const float *grads, size_t n)
 {
     AdamJob j = {.cgrads = grads};
-    pool_for(n, ELEMENT_GRAIN, ELEMENT_ALIGN, sumsq_slice, &j);
-    double ss = 0.0;
-    for (int s = 0; s < POOL_MAX_THREADS; s++)
-        ss += j.partial[s];
-    return sqrt(ss);
+    pool_for(n, POOL_ELEMENT_GRAIN, POOL_ELEMENT_ALIGN, sumsq_slice, &j);
+    return sqrt(pool_sum_slices(j.partial));
 }
 
 NN_HOT static void scale_slice(void *ctx, int slice, size_t i0, size_t i1)
@@ -101,7 +94,7 @@ double clip_grad_norm(float *grads, size_t n, double max_norm)
     double coef = max_norm / (norm + 1e-6);
     if (coef < 1.0) {
         AdamJob j = {.grads = grads, .scale = (float)coef};
-        pool_for(n, ELEMENT_GRAIN, ELEMENT_ALIGN, scale_slice, &j);
+        pool_for(n, POOL_ELEMENT_GRAIN, POOL_ELEMENT_ALIGN, scale_slice, &j);
     }
     return norm;
 }

@@ -65,8 +65,7 @@ void attention_forward(float *out, float *att, const float *qkv, size_t nwin, si
     gemm_log(0, 0, T, C / H, T, nwin * H); /* Y = P·V */
     AttnJob j = {out, att, qkv, T, C, H};
     size_t per_window = 2 * T * T * C; /* multiply-adds of a window's two products */
-    size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);
-    pool_for(nwin, grain ? grain : 1, 1, forward_windows, &j);
+    pool_for(nwin, pool_grain((size_t)1 << 20, per_window), 1, forward_windows, &j);
 }
 
 /* dS = P ⊙ (dP − rowsum(P ⊙ dP)), in place over dP (the softmax backward;
@@ -128,8 +127,7 @@ void attention_backward(float *dqkv, float *scratch, const float *dout, const fl
     gemm_log(1, 0, T, C / H, T, nwin * H); /* dK += dSᵀ·Q */
     AttnBackJob j = {dqkv, scratch, dout, qkv, att, T, C, H};
     size_t per_window = 4 * T * T * C; /* multiply-adds of a window's four products */
-    size_t grain = ((size_t)1 << 20) / (per_window ? per_window : 1);
-    pool_for(nwin, grain ? grain : 1, 1, backward_windows, &j);
+    pool_for(nwin, pool_grain((size_t)1 << 20, per_window), 1, backward_windows, &j);
 }
 
 /* Scaled score of query row t against key row j (window w, head h), in

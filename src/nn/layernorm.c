@@ -22,12 +22,8 @@ typedef struct LnJob {
     size_t B, C;
 } LnJob;
 
-/* Rows per slice: a slice of about 2^18 elements (the loops are in double). */
-static size_t ln_grain(size_t C)
-{
-    size_t g = ((size_t)1 << 18) / (C ? C : 1);
-    return g ? g : 1;
-}
+/* A slice is about 2^18 elements (the loops are in double). */
+#define LN_SLICE_WORK ((size_t)1 << 18)
 
 /* Row sums run in LANES double accumulators, added in lane order at the
  * end: a fixed order (so fixed numbers) that still vectorises, which one
@@ -127,7 +123,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *in,
 {
     LnJob j = {.out = out, .mean = mean, .rstd = rstd, .in = in, .gamma = gamma, .beta = beta,
                .B = B, .C = C};
-    pool_for(B, ln_grain(C), 1, forward_rows, &j);
+    pool_for(B, pool_grain(LN_SLICE_WORK, C), 1, forward_rows, &j);
 }
 
 /* dx = beta · dx + s · (g − mean(g) − x̂ · mean(g · x̂)), g = γ · dy, for
@@ -222,8 +218,8 @@ void layernorm_backward(float *din, float *dgamma, float *dbeta, const float *do
 {
     LnJob j = {.din = din, .dgamma = dgamma, .dbeta = dbeta, .dout = dout, .in = in,
                .cmean = mean, .crstd = rstd, .gamma = gamma, .B = B, .C = C};
-    pool_for(B, ln_grain(C), 1, din_rows, &j);
-    pool_for(C, ln_grain(B), 16, dparam_cols, &j);
+    pool_for(B, pool_grain(LN_SLICE_WORK, C), 1, din_rows, &j);
+    pool_for(C, pool_grain(LN_SLICE_WORK, B), 16, dparam_cols, &j);
 }
 
 void layernorm_relu_dropout_forward(float *out, float *gmask, float *mean, float *rstd,
@@ -238,7 +234,7 @@ void layernorm_relu_dropout_forward(float *out, float *gmask, float *mean, float
         j.key = rng_next(rng);
         j.scale = (float)(1.0 / (1.0 - (double)p));
     }
-    pool_for(B, ln_grain(C), 1, forward_act_rows, &j);
+    pool_for(B, pool_grain(LN_SLICE_WORK, C), 1, forward_act_rows, &j);
 }
 
 void layernorm_relu_dropout_backward(float *din, float din_beta, float *dgamma, float *dbeta,
@@ -249,7 +245,7 @@ void layernorm_relu_dropout_backward(float *din, float din_beta, float *dgamma, 
     LnJob j = {.din = din, .din_beta = din_beta, .dgamma = dgamma, .dbeta = dbeta, .dnorm = dnorm, .dout = dout,
                .cgmask = gmask, .in = in, .cmean = mean, .crstd = rstd, .gamma = gamma,
                .B = B, .C = C};
-    pool_for(B, ln_grain(C), 1, din_act_rows, &j);
+    pool_for(B, pool_grain(LN_SLICE_WORK, C), 1, din_act_rows, &j);
     j.dout = dnorm; /* the column sums of dγ, dβ take the LayerNorm output's gradient */
-    pool_for(C, ln_grain(B), 16, dparam_cols, &j);
+    pool_for(C, pool_grain(LN_SLICE_WORK, B), 16, dparam_cols, &j);
 }

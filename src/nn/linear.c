@@ -15,13 +15,8 @@
 #include "nn/pool.h"
 #include "util/simd.h"
 
-/* Rows per slice such that a slice is about 2^21 multiply-adds: below
- * that, waking a worker costs more than it saves. */
-static size_t rows_grain(size_t per_row)
-{
-    size_t g = ((size_t)1 << 21) / (per_row ? per_row : 1);
-    return g ? g : 1;
-}
+/* A slice of a GEMM is about 2^21 multiply-adds. */
+#define GEMM_SLICE_WORK ((size_t)1 << 21)
 
 typedef struct LinearJob {
     float *out, *din, *dw, *db;
@@ -52,7 +47,7 @@ void linear_forward(float *out, const float *in, const float *w, const float *b,
 {
     gemm_log(0, 1, B, OC, IC, 1); /* out = in·wᵀ */
     LinearJob j = {.out = out, .in = in, .w = w, .b = b, .B = B, .IC = IC, .OC = OC};
-    pool_for(B, rows_grain(IC * OC), 1, forward_rows, &j);
+    pool_for(B, pool_grain(GEMM_SLICE_WORK, IC * OC), 1, forward_rows, &j);
 }
 
 /* din rows [r0, r1) = din_beta · din + dout rows · w */
@@ -98,8 +93,8 @@ void linear_backward(float *din, float din_beta, float *dw, float *db, const flo
     LinearJob j = {.din = din, .dw = dw, .db = db, .dout = dout, .in = in, .w = w,
                    .din_beta = din_beta, .B = B, .IC = IC, .OC = OC};
     if (din)
-        pool_for(B, rows_grain(IC * OC), 1, din_rows, &j);
-    pool_for(OC, rows_grain(B * IC), 1, dw_rows, &j);
+        pool_for(B, pool_grain(GEMM_SLICE_WORK, IC * OC), 1, din_rows, &j);
+    pool_for(OC, pool_grain(GEMM_SLICE_WORK, B * IC), 1, dw_rows, &j);
 }
 
 void linear_forward_naive(float *out, const float *in, const float *w, const float *b, size_t B,

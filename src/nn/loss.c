@@ -9,8 +9,8 @@
 
 #include "nn/pool.h"
 
-/* Rows per slice: a few thousand exp() calls. */
-#define LOSS_GRAIN(E) ((size_t)(8192 / ((E) ? (E) : 1)) + 1)
+/* A slice is a few thousand exp() calls. */
+#define LOSS_SLICE_WORK 8192
 
 typedef struct LossJob {
     float *probs, *losses, *dlogits;
@@ -21,13 +21,6 @@ typedef struct LossJob {
     double partial[POOL_MAX_THREADS];
 } LossJob;
 
-static double slices_total(const LossJob *j)
-{
-    double total = 0.0;
-    for (int s = 0; s < POOL_MAX_THREADS; s++)
-        total += j->partial[s];
-    return total;
-}
 
 /* One exp per logit: p = exp(z − max) / Σ, the same distribution as
  * exp(z − lse) to within a rounding, at half the calls. */
@@ -68,8 +61,8 @@ double softmax_ce_forward(float *probs, float *losses, const float *logits,
 {
     LossJob j = {.probs = probs, .losses = losses, .logits = logits, .targets = targets,
                  .E = E, .K = K};
-    pool_for(B, LOSS_GRAIN(E), 1, softmax_ce_rows, &j);
-    return slices_total(&j) / (double)B;
+    pool_for(B, pool_grain(LOSS_SLICE_WORK, E), 1, softmax_ce_rows, &j);
+    return pool_sum_slices(j.partial) / (double)B;
 }
 
 static void softmax_ce_back_rows(void *ctx, int slice, size_t b0, size_t b1)
@@ -93,7 +86,7 @@ void softmax_ce_backward(float *dlogits, const float *probs, const int32_t *targ
 {
     LossJob j = {.dlogits = dlogits, .cprobs = probs, .targets = targets,
                  .scale = (double)(dscale / (float)B), .E = E, .K = K};
-    pool_for(B, 4 * LOSS_GRAIN(E), 1, softmax_ce_back_rows, &j);
+    pool_for(B, 4 * pool_grain(LOSS_SLICE_WORK, E), 1, softmax_ce_back_rows, &j);
 }
 
 /* Whether targets[k] is the first occurrence of its id in the row. */
@@ -132,8 +125,8 @@ double bce_multihot_forward(float *losses, const float *logits, const int32_t *t
                             size_t B, size_t E, size_t K)
 {
     LossJob j = {.losses = losses, .logits = logits, .targets = targets, .E = E, .K = K};
-    pool_for(B, LOSS_GRAIN(E), 1, bce_rows, &j);
-    return slices_total(&j) / ((double)B * (double)E);
+    pool_for(B, pool_grain(LOSS_SLICE_WORK, E), 1, bce_rows, &j);
+    return pool_sum_slices(j.partial) / ((double)B * (double)E);
 }
 
 /* 1 / (1 + exp(-x)) without overflow for any x. */
@@ -168,5 +161,5 @@ void bce_multihot_backward(float *dlogits, const float *logits, const int32_t *t
 {
     LossJob j = {.dlogits = dlogits, .logits = logits, .targets = targets,
                  .scale = (double)dscale / ((double)B * (double)E), .E = E, .K = K};
-    pool_for(B, LOSS_GRAIN(E), 1, bce_back_rows, &j);
+    pool_for(B, pool_grain(LOSS_SLICE_WORK, E), 1, bce_back_rows, &j);
 }

@@ -34,4 +34,28 @@ int pool_threads(void);
  * multiples of align (>= 1). Returns when every slice is done. */
 void pool_for(size_t n, size_t grain, size_t align, PoolFn fn, void *ctx);
 
+/* Items per slice such that a slice holds about `work` units when an item
+ * costs per_item (at least 1): below that, waking a worker costs more than
+ * it saves. */
+static inline size_t pool_grain(size_t work, size_t per_item)
+{
+    size_t g = work / (per_item ? per_item : 1);
+    return g ? g : 1;
+}
+
+/* The grain and alignment of a plain element-wise loop over floats: a few
+ * hundred microseconds of work, slices starting on a cache line. */
+#define POOL_ELEMENT_GRAIN 32768
+#define POOL_ELEMENT_ALIGN 16
+
+/* A reduction's per-slice sums (partial[slice], the unused ones 0) added
+ * in slice order: the total depends on the thread count, never on timing. */
+static inline double pool_sum_slices(const double partial[POOL_MAX_THREADS])
+{
+    double total = 0.0;
+    for (int s = 0; s < POOL_MAX_THREADS; s++)
+        total += partial[s];
+    return total;
+}
+
 #endif
